@@ -1,0 +1,18 @@
+#pragma once
+// Convolution with the algorithm chosen per shape. On CPU, oneDNN is 10-17x slower than a plain
+// matrix product for 1x1 convolutions and for small spatial sizes with many channels
+// (ENVIRONMENT.md, last section); elsewhere it is the fast one. Results equal torch::conv2d up
+// to float rounding.
+#include "src/nn_layers.h"
+
+#include <torch/torch.h>
+
+namespace k3 {
+
+torch::Tensor conv2d(const k3::nn::Conv2dImpl& conv, const torch::Tensor& x);
+
+// Process-wide switch for benchmarks and parity checks: false = always torch::conv2d.
+void set_conv_dispatch(bool enabled);
+bool conv_dispatch_enabled();
+
+}  // namespace k3
