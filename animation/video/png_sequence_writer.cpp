@@ -1,0 +1,71 @@
+// PNG sequence writer: the run folder's frames/000000.png, ... (Deforum keeps its PNGs too,
+// scripts/deforum_helpers/video_audio_utilities.py stitches from them).
+#include "animation/video/writers.h"
+
+#include "src/errors.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace k3::video {
+
+namespace {
+
+std::string frame_name(long index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%06ld.png", index);
+  return name;
+}
+
+class PngSequenceWriter final : public VideoWriter {
+ public:
+  explicit PngSequenceWriter(std::string folder) : folder_(std::move(folder)) {
+    std::error_code ec;
+    fs::create_directories(folder_, ec);
+    if (ec || !fs::is_directory(folder_)) throw k3::FileError("frames folder " + folder_ + ": cannot create it: " + ec.message());
+  }
+
+  void write(const cv::Mat& rgb8) override {
+    check_frame(rgb8, frames_, width_, height_, folder_);
+    width_ = rgb8.cols;
+    height_ = rgb8.rows;
+    cv::cvtColor(rgb8, bgr_, cv::COLOR_RGB2BGR);  // imwrite expects BGR
+    const fs::path final_path = fs::path(folder_) / frame_name(frames_);
+    // imwrite picks the format from the extension, hence ".partial.png" rather than ".png.partial".
+    const fs::path partial_path = fs::path(folder_) / ("." + frame_name(frames_) + ".partial.png");
+    bool written = false;
+    try {
+      written = cv::imwrite(partial_path.string(), bgr_, {cv::IMWRITE_PNG_COMPRESSION, 3});
+    } catch (const cv::Exception& e) {
+      throw k3::FileError("cannot write " + final_path.string() + ": " + e.what());
+    }
+    if (!written) throw k3::FileError("cannot write " + final_path.string() + " (disk full or no permission?)");
+    std::error_code ec;
+    fs::rename(partial_path, final_path, ec);
+    if (ec) throw k3::FileError("cannot rename " + partial_path.string() + " to " + final_path.string() + ": " + ec.message());
+    ++frames_;
+  }
+
+  void finish() override {}  // every frame is complete on disk as soon as write() returns
+  long frames_written() const override { return frames_; }
+
+ private:
+  std::string folder_;
+  cv::Mat bgr_;
+  int width_ = 0, height_ = 0;
+  long frames_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<VideoWriter> make_png_sequence_writer(const std::string& folder) {
+  return std::make_unique<PngSequenceWriter>(folder);
+}
+
+}  // namespace k3::video
