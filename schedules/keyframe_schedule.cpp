@@ -158,4 +158,10 @@ double KeyframeSchedule::at(int frame, const ScheduleContext& ctx) const {
   return v;
 }
 
+std::vector<int> KeyframeSchedule::keyframe_frames(const ScheduleContext& ctx) const {
+  std::vector<int> frames;
+  for (const Knot& k : resolve(ctx).knots) frames.push_back(k.frame);
+  return frames;
+}
+
 }  // namespace k3::sched

@@ -18,7 +18,7 @@
 //   are ignored (Deforum strips them before its number test).
 //   Whitespace (newlines included) around keys and values and one trailing comma are
 //   accepted; an empty keyframe between two commas is an error.
-//   Columns in errors are 1-based character offsets into the whole string.
+//   Columns in errors are 1-based offsets into the whole string (bytes; characters for ASCII).
 //
 // Interpolation mode, chosen without breaking Deforum's syntax
 //   1. An optional prefix in the string: `cubic: 0:(1), 10:(2), 20:(1)`. The mode names are
@@ -87,6 +87,9 @@ class KeyframeSchedule {
   std::vector<double> evaluate(const ScheduleContext& ctx) const;
   // The value at one frame (0 <= frame < max_frames), same result as evaluate(ctx)[frame].
   double at(int frame, const ScheduleContext& ctx) const;
+  // The frames that carry a keyframe in this context (sorted; duplicates and out-of-range
+  // keys removed), e.g. to mark them on a plot.
+  std::vector<int> keyframe_frames(const ScheduleContext& ctx) const;
 
   const std::string& name() const { return name_; }
   const std::string& text() const { return text_; }

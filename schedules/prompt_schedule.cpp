@@ -80,7 +80,8 @@ PromptSchedule PromptSchedule::from_json(const nlohmann::json& j, const std::str
     }
     if (all_digits(key)) {
       e.key_is_literal = true;
-      e.literal_frame = std::stod(key.size() > 12 ? std::string("1e12") : key);  // huge: dropped later
+      e.literal_frame = 0;
+      for (char c : key) e.literal_frame = std::min(e.literal_frame * 10 + (c - '0'), 1e15);  // huge: dropped later
     }
     try {
       std::tie(e.prompt, e.negative) = split_negative_prompt(it.value().get<std::string>(), name);

@@ -55,7 +55,13 @@ void append_excerpt(std::string& out, const std::string& text, int column) {
     if (end < text.size()) suffix = "...";
   }
   out += "\n  " + prefix + printable(text.substr(begin, end - begin)) + suffix;
-  if (column > 0) out += "\n  " + std::string(prefix.size() + (caret - begin), ' ') + "^";
+  if (column > 0) {
+    // One space per displayed character: UTF-8 continuation bytes take no room.
+    std::size_t width = 0;
+    for (std::size_t i = begin; i < caret; ++i)
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++width;
+    out += "\n  " + std::string(prefix.size() + width, ' ') + "^";
+  }
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ struct ScheduleErrorInfo {
   std::string schedule;  // schedule name, e.g. "zoom"
   std::string text;      // the whole schedule string (or the prompt key/value at fault)
   int keyframe = -1;     // 0-based keyframe index in the order written; -1 when not applicable
-  int column = 0;        // 1-based column in `text`; 0 when not applicable
+  int column = 0;        // 1-based byte offset in `text` (the character for ASCII); 0: none
   int frame = -1;        // frame being evaluated; -1 at parse time
   std::string detail;    // "unknown function 'sinn'", "expected ')', got end of text", ...
 };

@@ -65,6 +65,9 @@ const std::vector<BadCase>& bad_cases() {
       {nested(60), Kind::TooDeep, 53},  // depth counter: two levels per parenthesis, limit 100
       {long_sum(), Kind::TooLong, 3},
       {"0:(1) : 2", Kind::Syntax, 7},              // a second ':' in a keyframe
+      {"0:(__import__(\"os\").system(\"ls\"))", Kind::UnknownFunction, 4},  // no Python, no calls
+      {"0:(t.real)", Kind::Syntax, 5},             // no attribute access
+      {"0:(sin(t)[0])", Kind::Syntax, 10},         // no indexing
       // Found while evaluating: frame, keyframe and the value's column.
       {"0:(t), 5:(1/(t-7))", Kind::NonFinite, 10, 10, 7},
       {"0:(sqrt(t-3))", Kind::NonFinite, 3, 5, 0},

@@ -32,6 +32,10 @@ TEST_CASE("prompt keys may be expressions of max_f", "[unit]") {
   CHECK(f[3].prompt == "b");
   CHECK(f[6].prompt == "b");
   CHECK(f[7].prompt == "c");
+  // Digit keys are read like Python's int(): leading zeros are fine.
+  const auto z = PromptSchedule::from_json(json{{"0", "a"}, {"000000000000000000005", "b"}}).evaluate({8, 12, 0});
+  CHECK(z[4].prompt == "a");
+  CHECK(z[5].prompt == "b");
 }
 
 TEST_CASE("blend -1 blends across the whole gap like Deforum's Interpolation mode", "[unit]") {
