@@ -61,6 +61,7 @@ LibavOutput::LibavOutput(const OutputSpec& spec) : spec_(spec), packet_(av::allo
   c->time_base = AVRational{spec_.fps.den, spec_.fps.num};
   c->framerate = AVRational{spec_.fps.num, spec_.fps.den};
   c->sample_aspect_ratio = AVRational{1, 1};
+  c->thread_count = 0;  // one per core, as the ffmpeg command does (libavcodec's default is 1)
   if (spec_.encoder == "libvpx-vp9") c->bit_rate = 0;
   if (spec_.bt709_tv_range) {
     c->color_primaries = AVCOL_PRI_BT709;
