@@ -1,0 +1,20 @@
+#pragma once
+// Deforum's anti-blur: an unsharp mask that counters the softening of repeated resampling.
+#include <opencv2/core.hpp>
+
+namespace k3::ops {
+
+struct AntiBlur {
+  int kernel = 5;          // Gaussian kernel size, odd and >= 1 (kernel_schedule)
+  double sigma = 1.0;      // Gaussian sigma; <= 0 derives it from the kernel as OpenCV does (sigma_schedule)
+  double amount = 0.1;     // sharpening strength; 0 returns the image unchanged (amount_schedule)
+  double threshold = 0.0;  // keep the original where |image - blurred| < threshold (threshold_schedule)
+};
+
+// sharp = clip((amount+1)*image - amount*GaussianBlur(image), 0, 255), per channel, kept
+// only where the local contrast reaches the threshold. An optional `mask` (CV_32FC1 in [0,1]
+// or CV_8UC1, the image's size) limits the sharpening to where it is set (blended by weight).
+// Throws k3::ConfigError on an even or non-positive kernel, negative amount or threshold, or a bad mask.
+cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& settings, const cv::Mat& mask = cv::Mat());
+
+}  // namespace k3::ops

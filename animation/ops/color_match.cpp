@@ -1,0 +1,80 @@
+// Follows sd-webui-deforum scripts/deforum_helpers/colors.py (maintain_colors), on true RGB input
+// (Deforum passes BGR images to its RGB conversion codes; deforum-kandinsky passes RGB).
+#include "animation/ops/color_match.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include "animation/ops/image_convert.h"
+#include "src/errors.h"
+
+namespace k3::ops {
+
+ColorSpace parse_color_space(const std::string& name) {
+  if (name == "None") return ColorSpace::None;
+  if (name == "RGB" || name == "Match Frame 0 RGB") return ColorSpace::RGB;
+  if (name == "HSV" || name == "Match Frame 0 HSV") return ColorSpace::HSV;
+  if (name == "LAB" || name == "Match Frame 0 LAB" || name == "Image" || name == "Video Input") return ColorSpace::LAB;
+  throw ConfigError("color_coherence: expected one of None, RGB, HSV, LAB, Image, Video Input (or Match Frame 0 "
+                    "RGB/HSV/LAB), got \"" + name + "\"");
+}
+
+std::string to_string(ColorSpace space) {
+  switch (space) {
+    case ColorSpace::None: return "None";
+    case ColorSpace::RGB: return "RGB";
+    case ColorSpace::HSV: return "HSV";
+    case ColorSpace::LAB: return "LAB";
+  }
+  return "None";
+}
+
+cv::Mat rgb_to_space(const cv::Mat& rgb, ColorSpace space) {
+  require_float_rgb(rgb, "rgb_to_space");
+  if (space == ColorSpace::None || space == ColorSpace::RGB) return rgb.clone();
+  cv::Mat unit, out;
+  rgb.convertTo(unit, CV_32F, 1.0 / 255.0);
+  cv::cvtColor(unit, out, space == ColorSpace::HSV ? cv::COLOR_RGB2HSV : cv::COLOR_RGB2Lab);
+  return out;
+}
+
+cv::Mat space_to_rgb(const cv::Mat& converted, ColorSpace space) {
+  require_float_rgb(converted, "space_to_rgb");
+  cv::Mat rgb;
+  if (space == ColorSpace::None || space == ColorSpace::RGB) {
+    rgb = converted.clone();
+  } else {
+    cv::Mat unit;
+    cv::cvtColor(converted, unit, space == ColorSpace::HSV ? cv::COLOR_HSV2RGB : cv::COLOR_Lab2RGB);
+    unit.convertTo(rgb, CV_32F, 255.0);
+  }
+  cv::max(rgb, 0.0, rgb);
+  cv::min(rgb, 255.0, rgb);
+  return rgb;
+}
+
+ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space) {
+  require_float_rgb(reference_rgb, "colour reference");
+  ColorTemplate t;
+  t.space = space;
+  if (space != ColorSpace::None) t.histograms = HistogramTemplate::from_image(rgb_to_space(reference_rgb, space));
+  return t;
+}
+
+cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength) {
+  require_float_rgb(image_rgb, "match_colors");
+  if (!(strength >= 0.0 && strength <= 1.0))
+    throw ConfigError("colour match strength: expected a value in [0,1], got " + std::to_string(strength));
+  if (reference.space == ColorSpace::None || strength == 0.0) return image_rgb.clone();
+  cv::Mat matched = space_to_rgb(match_histograms(rgb_to_space(image_rgb, reference.space), reference.histograms),
+                                 reference.space);
+  if (strength == 1.0) return matched;
+  cv::Mat blended;
+  cv::addWeighted(image_rgb, 1.0 - strength, matched, strength, 0.0, blended);
+  return blended;
+}
+
+cv::Mat match_colors(const cv::Mat& image_rgb, const cv::Mat& reference_rgb, ColorSpace space, double strength) {
+  return match_colors(image_rgb, make_color_template(reference_rgb, space), strength);
+}
+
+}  // namespace k3::ops

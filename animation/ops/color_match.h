@@ -1,0 +1,41 @@
+#pragma once
+// Deforum's colour coherence: match each frame's colour histograms to a reference, in RGB,
+// HSV or LAB, so that a clip keeps its palette instead of drifting.
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "animation/ops/histogram_matching.h"
+
+namespace k3::ops {
+
+enum class ColorSpace { None, RGB, HSV, LAB };
+
+// Deforum's color_coherence values: "None", "RGB", "HSV", "LAB" and the old names
+// "Match Frame 0 RGB/HSV/LAB". "Image" and "Video Input" also give LAB, the space Deforum
+// matches them in (their reference comes from ColorReference). Throws k3::ConfigError.
+ColorSpace parse_color_space(const std::string& name);
+std::string to_string(ColorSpace space);
+
+// A CV_32FC3 RGB [0,255] image in the space's own float units (RGB: unchanged;
+// HSV: H in [0,360), S and V in [0,1]; LAB: L in [0,100], a and b about [-127,127]), and back
+// (clipped to [0,255]). Histogram matching commutes with the per-channel scalings involved,
+// so these float units match the same way Deforum's 8-bit ones do, only without quantising.
+cv::Mat rgb_to_space(const cv::Mat& rgb, ColorSpace space);
+cv::Mat space_to_rgb(const cv::Mat& converted, ColorSpace space);
+
+// A reference analysed once for one colour space.
+struct ColorTemplate {
+  ColorSpace space = ColorSpace::None;
+  HistogramTemplate histograms;
+};
+ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space);
+
+// Matches a CV_32FC3 RGB image to the template, then blends: out = (1-s)*image + s*matched,
+// s = `strength` in [0,1] (Deforum: 1). ColorSpace::None returns the image unchanged.
+// Throws k3::ConfigError on a bad image or strength.
+cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength = 1.0);
+cv::Mat match_colors(const cv::Mat& image_rgb, const cv::Mat& reference_rgb, ColorSpace space,
+                     double strength = 1.0);
+
+}  // namespace k3::ops

@@ -1,0 +1,132 @@
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "animation/ops/noise.h"
+#include "frame_test_images.h"
+#include "src/errors.h"
+
+using namespace k3::ops;
+
+TEST_CASE("same seed gives the same noise, another seed another", "[unit]") {
+  const cv::Mat image = k3::test::smooth_test_image(96, 64);
+  NoiseOptions options;
+  options.amount = 0.3;
+  options.seed = 1234;
+  for (NoiseType type : {NoiseType::Uniform, NoiseType::Perlin}) {
+    options.type = type;
+    INFO(to_string(type));
+    const cv::Mat a = add_noise(image, options);
+    const cv::Mat b = add_noise(image, options);
+    CHECK(cv::norm(a, b, cv::NORM_INF) == 0.0);
+    NoiseOptions other = options;
+    other.seed = 1235;
+    CHECK(cv::norm(a, add_noise(image, other), cv::NORM_INF) > 1.0);
+  }
+}
+
+TEST_CASE("noise does not depend on the thread count", "[unit]") {
+  NoiseOptions options;
+  options.seed = 77;
+  const int threads = cv::getNumThreads();
+  const cv::Mat parallel = noise_field(cv::Size(64, 48), options);
+  cv::setNumThreads(1);
+  const cv::Mat serial = noise_field(cv::Size(64, 48), options);
+  cv::setNumThreads(threads);
+  CHECK(cv::norm(parallel, serial, cv::NORM_INF) == 0.0);
+}
+
+TEST_CASE("Perlin octave statistics: range, mean, zero at lattice points", "[unit]") {
+  const cv::Size size(512, 256);
+  PerlinOptions one;
+  one.width_cells = 8;
+  one.height_cells = 4;
+  one.octaves = 1;
+  const cv::Mat p = perlin_noise(size, one, 5);
+  double lo, hi;
+  cv::minMaxLoc(p, &lo, &hi);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(p, mean, stddev);
+  INFO("one octave: min " << lo << " max " << hi << " mean " << mean[0] << " std " << stddev[0]);
+  CHECK(lo >= -1.0);
+  CHECK(hi <= 1.0);
+  CHECK(hi - lo > 0.8);  // it is not flat
+  CHECK(std::abs(mean[0]) < 0.1);
+  CHECK(stddev[0] > 0.1);
+  CHECK(stddev[0] < 0.6);
+  // Lattice points (every 64 px here) are zeros of gradient noise.
+  for (int r = 0; r < 256; r += 64)
+    for (int c = 0; c < 512; c += 64) CHECK(std::abs(p.at<float>(r, c)) < 1e-6);
+
+  PerlinOptions four;
+  four.octaves = 4;
+  four.persistence = 0.5;
+  const cv::Mat q = perlin_noise(size, four, 5);
+  cv::minMaxLoc(q, &lo, &hi);
+  cv::meanStdDev(q, mean, stddev);
+  INFO("four octaves: min " << lo << " max " << hi << " mean " << mean[0] << " std " << stddev[0]);
+  CHECK(lo >= -1.875);
+  CHECK(hi <= 1.875);
+  CHECK(std::abs(mean[0]) < 0.1);
+  CHECK_THROWS_AS(perlin_noise(size, PerlinOptions{8, 8, 0, 0.5}, 1), k3::ConfigError);
+}
+
+TEST_CASE("white noise is standard normal; Perlin modulates it by (P+1)/2", "[unit]") {
+  NoiseOptions options;
+  options.type = NoiseType::Uniform;
+  options.seed = 3;
+  const cv::Mat n = noise_field(cv::Size(256, 256), options);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(n.reshape(1), mean, stddev);
+  INFO("white noise mean " << mean[0] << " std " << stddev[0]);
+  CHECK(std::abs(mean[0]) < 0.01);
+  CHECK(std::abs(stddev[0] - 1.0) < 0.01);
+  options.type = NoiseType::Perlin;
+  const cv::Mat modulated = noise_field(cv::Size(256, 256), options);
+  const cv::Mat perlin = perlin_noise(cv::Size(256, 256), options.perlin, options.seed);
+  double worst = 0.0;
+  for (int r = 0; r < 256; r += 17)
+    for (int c = 0; c < 256; c += 13)
+      for (int ch = 0; ch < 3; ++ch)
+        worst = std::max(worst, static_cast<double>(std::abs(modulated.at<cv::Vec3f>(r, c)[ch] -
+                                                             n.at<cv::Vec3f>(r, c)[ch] * (perlin.at<float>(r, c) + 1.f) / 2.f)));
+  CHECK(worst < 1e-5);
+}
+
+TEST_CASE("add_noise blends the grey-centred noise image as Deforum does", "[unit]") {
+  const cv::Mat image = k3::test::smooth_test_image(64, 64);
+  NoiseOptions options;
+  options.amount = 0.065;
+  options.seed = 42;
+  const cv::Mat out = add_noise(image, options);
+  const cv::Mat n = noise_field(image.size(), options);
+  cv::Mat noise_image = n * 0.5 + cv::Scalar::all(0.5);
+  cv::max(noise_image, 0.0, noise_image);
+  cv::min(noise_image, 1.0, noise_image);
+  noise_image *= 255.0;
+  const cv::Mat expected = image * (1.0 - 0.065) + noise_image * 0.065;
+  CHECK(cv::norm(out, expected, cv::NORM_INF) < 1e-3);
+  options.amount = 0.0;
+  CHECK(cv::norm(add_noise(image, options), image, cv::NORM_INF) == 0.0);
+  options.amount = 2.0;
+  CHECK_THROWS_WITH(add_noise(image, options), Catch::Contains("noise amount"));
+}
+
+TEST_CASE("noise masks are respected", "[unit]") {
+  const cv::Mat image = k3::test::smooth_test_image(64, 64);
+  cv::Mat mask = cv::Mat::zeros(64, 64, CV_8UC1);
+  mask(cv::Rect(0, 0, 32, 64)).setTo(255);  // left half only
+  NoiseOptions options;
+  options.amount = 0.5;
+  options.seed = 9;
+  const cv::Mat unmasked = add_noise(image, options);
+  const cv::Mat masked = add_noise(image, options, mask);
+  const cv::Rect left(0, 0, 32, 64), right(32, 0, 32, 64);
+  CHECK(cv::norm(masked(left), unmasked(left), cv::NORM_INF) < 1e-4);
+  CHECK(cv::norm(masked(right), image(right), cv::NORM_INF) == 0.0);
+  // Deforum's behaviour: masked-out pixels are still pulled toward mid-grey.
+  options.legacy_mask_greys = true;
+  const cv::Mat legacy = add_noise(image, options, mask);
+  const cv::Mat grey_pull = image(right) * 0.5 + cv::Scalar::all(127.5 * 0.5);
+  CHECK(cv::norm(legacy(right), grey_pull, cv::NORM_INF) < 1e-3);
+}
