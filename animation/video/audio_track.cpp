@@ -43,6 +43,12 @@ AudioTrack::AudioTrack(const std::string& audio_path, double offset_seconds, AVF
 
 AudioTrack::~AudioTrack() = default;
 
+void AudioTrack::probe(const std::string& audio_path) {
+  av::Input input = av::open_input(audio_path);
+  if (av_find_best_stream(input.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0) < 0)
+    throw k3::FileError("soundtrack " + audio_path + ": expected an audio stream, found none");
+}
+
 void AudioTrack::fail(const std::string& what, int code) const {
   throw k3::Error("soundtrack " + path_ + " -> " + output_name_ + ": " + what + ": " + av::error_text(code));
 }
@@ -136,7 +142,8 @@ void AudioTrack::write_packet(AVPacket* packet, AVRational time_base) {
   packet->stream_index = out_stream_->index;
   packet->pos = -1;
   const int code = av_interleaved_write_frame(output_, packet);
-  if (code < 0) fail("cannot write an audio packet", code);
+  if (code < 0)
+    throw k3::FileError("cannot write an audio packet of " + path_ + " into " + output_name_ + ": " + av::error_text(code));
 }
 
 void AudioTrack::mux_until(double seconds) {

@@ -19,6 +19,9 @@ class AudioTrack {
   AudioTrack(const AudioTrack&) = delete;
   AudioTrack& operator=(const AudioTrack&) = delete;
 
+  // Checks that a file opens and holds an audio stream; throws k3::FileError naming it.
+  static void probe(const std::string& audio_path);
+
   bool copies_stream() const { return copy_; }
   // Writes sound up to `seconds` of output time (keeps audio interleaved with the video).
   void mux_until(double seconds);

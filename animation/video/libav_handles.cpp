@@ -23,6 +23,11 @@ int check(int code, const std::string& what, const std::string& file) {
   return code;
 }
 
+int check_io(int code, const std::string& what, const std::string& file) {
+  if (code < 0) throw k3::FileError(what + " (" + file + "): " + error_text(code));
+  return code;
+}
+
 Frame alloc_frame() {
   Frame frame(av_frame_alloc());
   if (!frame) throw std::bad_alloc();

@@ -57,6 +57,8 @@ using Output = std::unique_ptr<AVFormatContext, OutputDeleter>;
 std::string error_text(int code);
 // Throws k3::Error "<what> (<file>): <av_strerror>" when code < 0; returns code otherwise.
 int check(int code, const std::string& what, const std::string& file);
+// The same for writing to disk (full disk, lost folder): throws k3::FileError.
+int check_io(int code, const std::string& what, const std::string& file);
 
 Frame alloc_frame();
 Packet alloc_packet();

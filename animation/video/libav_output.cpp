@@ -92,7 +92,7 @@ LibavOutput::LibavOutput(const OutputSpec& spec) : spec_(spec), packet_(av::allo
   if (spec_.format == "mp4") av_dict_set(&muxer_options, "movflags", "+faststart", 0);  // playable while downloading
   code = avformat_write_header(output_.get(), &muxer_options);
   av_dict_free(&muxer_options);
-  av::check(code, "cannot write the " + spec_.format + " header", name);
+  av::check_io(code, "cannot write the " + spec_.format + " header", name);
 }
 
 LibavOutput::~LibavOutput() = default;
@@ -115,7 +115,7 @@ void LibavOutput::drain_video() {
     if (packet_->duration == 0) packet_->duration = 1;  // constant frame rate: one tick of 1/fps
     av_packet_rescale_ts(packet_.get(), encoder_->time_base, stream_->time_base);
     packet_->stream_index = stream_->index;
-    av::check(av_interleaved_write_frame(output_.get(), packet_.get()), "cannot write a video packet", spec_.final_path);
+    av::check_io(av_interleaved_write_frame(output_.get(), packet_.get()), "cannot write a video packet", spec_.final_path);
   }
 }
 
@@ -123,9 +123,9 @@ void LibavOutput::finish() {
   av::check(avcodec_send_frame(encoder_.get(), nullptr), "cannot flush the encoder", spec_.final_path);
   drain_video();
   if (audio_) audio_->finish(seconds(frames_sent_));
-  av::check(av_write_trailer(output_.get()), "cannot finish the " + spec_.format + " file", spec_.final_path);
+  av::check_io(av_write_trailer(output_.get()), "cannot finish the " + spec_.format + " file", spec_.final_path);
   if (!(output_->oformat->flags & AVFMT_NOFILE))
-    av::check(avio_closep(&output_->pb), "cannot close", spec_.written_path);
+    av::check_io(avio_closep(&output_->pb), "cannot close", spec_.written_path);
 }
 
 }  // namespace k3::video

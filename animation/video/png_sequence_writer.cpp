@@ -25,20 +25,21 @@ std::string frame_name(long index) {
 
 class PngSequenceWriter final : public VideoWriter {
  public:
-  explicit PngSequenceWriter(std::string folder) : folder_(std::move(folder)) {
+  PngSequenceWriter(std::string folder, long first_index) : folder_(std::move(folder)), first_index_(first_index) {
     std::error_code ec;
     fs::create_directories(folder_, ec);
     if (ec || !fs::is_directory(folder_)) throw k3::FileError("frames folder " + folder_ + ": cannot create it: " + ec.message());
   }
 
   void write(const cv::Mat& rgb8) override {
-    check_frame(rgb8, frames_, width_, height_, folder_);
+    const long index = first_index_ + frames_;
+    check_frame(rgb8, index, width_, height_, folder_);
     width_ = rgb8.cols;
     height_ = rgb8.rows;
     cv::cvtColor(rgb8, bgr_, cv::COLOR_RGB2BGR);  // imwrite expects BGR
-    const fs::path final_path = fs::path(folder_) / frame_name(frames_);
+    const fs::path final_path = fs::path(folder_) / frame_name(index);
     // imwrite picks the format from the extension, hence ".partial.png" rather than ".png.partial".
-    const fs::path partial_path = fs::path(folder_) / ("." + frame_name(frames_) + ".partial.png");
+    const fs::path partial_path = fs::path(folder_) / ("." + frame_name(index) + ".partial.png");
     bool written = false;
     try {
       written = cv::imwrite(partial_path.string(), bgr_, {cv::IMWRITE_PNG_COMPRESSION, 3});
@@ -57,6 +58,7 @@ class PngSequenceWriter final : public VideoWriter {
 
  private:
   std::string folder_;
+  long first_index_ = 0;
   cv::Mat bgr_;
   int width_ = 0, height_ = 0;
   long frames_ = 0;
@@ -64,8 +66,9 @@ class PngSequenceWriter final : public VideoWriter {
 
 }  // namespace
 
-std::unique_ptr<VideoWriter> make_png_sequence_writer(const std::string& folder) {
-  return std::make_unique<PngSequenceWriter>(folder);
+std::unique_ptr<VideoWriter> make_png_sequence_writer(const std::string& folder, long first_index) {
+  if (first_index < 0) throw k3::ConfigError("first_frame_index: expected >= 0, got " + std::to_string(first_index));
+  return std::make_unique<PngSequenceWriter>(folder, first_index);
 }
 
 }  // namespace k3::video

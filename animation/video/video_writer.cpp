@@ -2,6 +2,7 @@
 // scripts/deforum_helpers/video_audio_utilities.py (ffmpeg_stitch_video: libx264, CRF 17).
 #include "animation/video/video_writer.h"
 
+#include "animation/video/audio_track.h"
 #include "animation/video/libav_handles.h"
 #include "animation/video/writers.h"
 #include "src/errors.h"
@@ -132,13 +133,14 @@ std::unique_ptr<VideoWriter> open_video_writer(const VideoOptions& options) {
     if (codec == "gif" || codec == "png") throw k3::ConfigError("soundtrack: a " + codec + " output cannot carry audio; use .mp4 or .webm");
     if (!std::filesystem::is_regular_file(options.audio_path))
       throw k3::FileError("soundtrack " + options.audio_path + ": no such file");
+    AudioTrack::probe(options.audio_path);  // fail before anything is rendered
   }
 
   VideoOptions effective = options;
   effective.codec = codec;
   std::unique_ptr<VideoWriter> writer;
   if (codec == "png") {
-    writer = make_png_sequence_writer(options.path);
+    writer = make_png_sequence_writer(options.path, options.first_frame_index);
   } else {
     if (!encoder_for(codec))
       throw k3::ConfigError("codec: expected h264, h265, vp9, gif or png, got '" + options.codec + "'");
@@ -149,7 +151,7 @@ std::unique_ptr<VideoWriter> open_video_writer(const VideoOptions& options) {
     if (options.interpolate > 1) writer = make_interpolating_writer(std::move(writer), options.interpolate);
   }
   if (!options.frames_dir.empty() && codec != "png")
-    writer = make_fan_out_writer(make_png_sequence_writer(options.frames_dir), std::move(writer));
+    writer = make_fan_out_writer(make_png_sequence_writer(options.frames_dir, options.first_frame_index), std::move(writer));
   return writer;
 }
 

@@ -27,6 +27,8 @@ struct VideoOptions {
   // Video files are written to ".<name>.partial" beside it and renamed into place by finish().
   std::string path;
   std::string codec = "h264";  // h264 | h265 | vp9 | gif | png
+  // GIF stores delays in 1/100 s: 10, 20, 25 and 50 fps are exact, others are rounded per
+  // frame (12 fps: 8, 9, 8, ... centiseconds) so the total stays within 1/100 s.
   FrameRate fps;
   int width = 0;   // 0: taken from the first frame
   int height = 0;  // 0: taken from the first frame
@@ -38,6 +40,8 @@ struct VideoOptions {
   // When not empty, every frame is also kept as a PNG in this folder (the run's frames/ folder),
   // so a failed encode never loses the render.
   std::string frames_dir;
+  // Number of the first PNG written (a resumed run continues its frames/ folder).
+  long first_frame_index = 0;
   // > 1: DIS optical-flow frames are inserted to raise the output rate by this factor.
   int interpolate = 1;
 };

@@ -11,8 +11,8 @@ namespace k3::video {
 std::unique_ptr<VideoWriter> make_encoded_writer(const VideoOptions& options);
 // Animated GIF: one palette computed from all frames (median cut), written at finish().
 std::unique_ptr<VideoWriter> make_gif_writer(const VideoOptions& options);
-// 000000.png, 000001.png, ... in `folder` (created), each written atomically.
-std::unique_ptr<VideoWriter> make_png_sequence_writer(const std::string& folder);
+// 000000.png, 000001.png, ... (from first_index) in `folder` (created), each written atomically.
+std::unique_ptr<VideoWriter> make_png_sequence_writer(const std::string& folder, long first_index = 0);
 // Writes every frame to `first` then `second`; finish() finishes both.
 std::unique_ptr<VideoWriter> make_fan_out_writer(std::unique_ptr<VideoWriter> first, std::unique_ptr<VideoWriter> second);
 // Inserts factor-1 optical-flow frames after each frame (see frame_interpolator.h).

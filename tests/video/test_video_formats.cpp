@@ -172,6 +172,12 @@ TEST_CASE("PNG sequence: 000000.png ... hold the exact frames", "[unit]") {
     CHECK(cv::norm(rgb, frames[i], cv::NORM_INF) == 0);
   }
   CHECK(std::distance(fs::directory_iterator(options.path), fs::directory_iterator()) == 3);
+
+  // A resumed run continues the numbering.
+  options.first_frame_index = 3;
+  write_clip(options, 33, 17, 2);
+  CHECK(fs::exists(dir / "frames/000004.png"));
+  CHECK(std::distance(fs::directory_iterator(options.path), fs::directory_iterator()) == 5);
 }
 
 TEST_CASE("Frames are also kept as PNGs beside the video when frames_dir is set", "[unit]") {
@@ -270,4 +276,26 @@ TEST_CASE("Frame rates parse as exact rationals", "[unit]") {
   CHECK_THROWS_AS(parse_frame_rate("0"), k3::ConfigError);
   CHECK_THROWS_AS(parse_frame_rate("24/0"), k3::ConfigError);
   CHECK_THROWS_AS(parse_frame_rate("12fps"), k3::ConfigError);
+}
+
+TEST_CASE("A failing encode keeps the frames already saved and names the cause", "[unit]") {
+  k3::test::TempDir dir("video-fail");
+  VideoOptions options;
+  options.path = dir / "clip.mp4";
+  options.frames_dir = dir / "frames";
+  options.pad_odd = false;
+  auto writer = open_video_writer(options);
+  CHECK_THROWS_AS(writer->write(smooth_frame(63, 48, 0)), k3::ConfigError);
+  writer.reset();
+  CHECK(fs::exists(dir / "frames/000000.png"));
+  CHECK_FALSE(fs::exists(options.path));
+
+  // A soundtrack that is not audio fails before any frame is rendered, naming the file.
+  k3::test::write_file(dir / "tone.wav", "this is not a WAV file");
+  VideoOptions with_audio;
+  with_audio.path = dir / "clip.mp4";
+  with_audio.audio_path = dir / "tone.wav";
+  CHECK_THROWS_AS(open_video_writer(with_audio), k3::FileError);
+  CHECK_THROWS_WITH(open_video_writer(with_audio), Catch::Contains("tone.wav"));
+  CHECK_FALSE(fs::exists(dir / ".clip.mp4.partial"));
 }
