@@ -26,6 +26,14 @@ cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& s, const cv::Mat& mask) 
   if (s.amount == 0.0) return image.clone();
   cv::Mat blurred;
   cv::GaussianBlur(image, blurred, cv::Size(s.kernel, s.kernel), s.sigma, s.sigma);
+  if (s.threshold == 0.0 && weight.empty()) {
+    // The common case, vectorised by OpenCV: (amount+1)*image - amount*blurred, clipped.
+    cv::Mat sharp;
+    cv::addWeighted(image, s.amount + 1.0, blurred, -s.amount, 0.0, sharp);
+    cv::max(sharp, 0.0, sharp);
+    cv::min(sharp, 255.0, sharp);
+    return sharp;
+  }
   cv::Mat out(image.size(), CV_32FC3);
   const float amount = static_cast<float>(s.amount);
   const float threshold = static_cast<float>(s.threshold);

@@ -1,6 +1,6 @@
 // Follows sd-webui-deforum scripts/deforum_helpers/noise.py (add_noise, rand_perlin_2d_octaves).
-// Not bit-identical to Deforum: torch's CPU generator is replaced by OpenCV's RNG, seeded per row
-// so that the result does not depend on the thread count.
+// Not bit-identical to Deforum: torch's CPU generator is replaced by a counter-based hash per row
+// (so that the result does not depend on the thread count) and inverse-CDF Gaussian sampling.
 #include "animation/ops/noise.h"
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 
 #include <opencv2/core/utility.hpp>
 
+#include "animation/ops/gaussian_table.h"
 #include "animation/ops/image_convert.h"
 #include "animation/ops/op_mask.h"
 #include "src/errors.h"
@@ -20,15 +21,8 @@ constexpr double kTwoPi = 6.28318530717958647692;
 constexpr std::uint64_t kPerlinStream = 0x5045524c494e0000ull;  // "PERLIN"
 constexpr std::uint64_t kWhiteStream = 0x5748495445000000ull;   // "WHITE"
 
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
-  const std::uint64_t s = splitmix64(splitmix64(seed ^ stream) + index);
+  const std::uint64_t s = mix64(mix64(seed ^ stream) + index);
   return s == 0 ? 1 : s;  // cv::RNG treats state 0 specially
 }
 
@@ -125,9 +119,7 @@ struct RowNoise {
   cv::Size size;
 
   void fill(int row, float* n, std::vector<float>& perlin_scratch) const {
-    cv::Mat row_mat(1, size.width * 3, CV_32FC1, n);
-    cv::RNG rng(stream_seed(options.seed, kWhiteStream, static_cast<std::uint64_t>(row)));
-    rng.fill(row_mat, cv::RNG::NORMAL, 0.0, 1.0);
+    fill_gaussian(stream_seed(options.seed, kWhiteStream, static_cast<std::uint64_t>(row)), n, size.width * 3);
     if (options.type != NoiseType::Perlin) return;
     std::fill(perlin_scratch.begin(), perlin_scratch.end(), 0.f);
     perlin_row(octaves, row, size.height, perlin_scratch.data(), size.width);

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "animation/ops/gaussian_table.h"
 #include "animation/ops/noise.h"
 #include "frame_test_images.h"
 #include "src/errors.h"
@@ -129,4 +130,18 @@ TEST_CASE("noise masks are respected", "[unit]") {
   const cv::Mat legacy = add_noise(image, options, mask);
   const cv::Mat grey_pull = image(right) * 0.5 + cv::Scalar::all(127.5 * 0.5);
   CHECK(cv::norm(legacy(right), grey_pull, cv::NORM_INF) < 1e-3);
+}
+
+TEST_CASE("the Gaussian quantile table inverts the normal CDF", "[unit]") {
+  const float* table = gaussian_quantile_table();
+  double worst = 0.0;
+  for (int i : {0, 1, 100, 1638, 20000, 32767, 32768, 50000, 65535}) {
+    const double p = (i + 0.5) / 65536.0;
+    const double phi = 0.5 * std::erfc(-table[i] / std::sqrt(2.0));
+    worst = std::max(worst, std::abs(phi - p) / std::min(p, 1.0 - p));
+    CHECK(std::abs(table[i] + table[65535 - i]) < 1e-5);
+  }
+  INFO("max relative CDF error " << worst);
+  CHECK(worst < 1e-5);
+  CHECK(std::abs(table[65535] - 4.316) < 0.01);  // the tail cut, about 4.3 sigma
 }

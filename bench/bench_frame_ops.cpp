@@ -1,0 +1,162 @@
+// Benchmark (not a test): milliseconds per 1024x1024 frame for each frame operation in
+// animation/ops and for the per-frame chain of a 3D Deforum clip
+// (3D warp + LAB colour match + contrast + anti-blur + Perlin noise).
+// Usage: bench_frame_ops [repetitions=15] [size=1024]. Prints the median and the minimum.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utility.hpp>
+
+#include "animation/ops/anti_blur.h"
+#include "animation/ops/color_match.h"
+#include "animation/ops/contrast.h"
+#include "animation/ops/image_convert.h"
+#include "animation/ops/noise.h"
+#include "animation/ops/perspective_flip.h"
+#include "animation/ops/warp_2d.h"
+#include "animation/ops/warp_3d.h"
+
+using namespace k3::ops;
+
+namespace {
+
+struct Timing {
+  double median_ms, min_ms, cpu_ms;
+};
+
+// Process CPU time (all threads): on a shared machine, wall time depends on the other load,
+// CPU time much less so. On an idle machine, wall ~ CPU / cores for the parallel parts.
+double cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+Timing time_it(int repetitions, const std::function<void(int)>& body) {
+  body(0);  // warm-up: page faults, OpenCV's thread pool
+  std::vector<double> ms;
+  const double cpu_start = cpu_ms();
+  for (int i = 1; i <= repetitions; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    body(i);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  const double cpu = (cpu_ms() - cpu_start) / repetitions;
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front(), cpu};
+}
+
+void report(const std::string& name, const Timing& t) {
+  std::printf("%-52s %9.2f %9.2f %9.2f\n", name.c_str(), t.median_ms, t.min_ms, t.cpu_ms);
+  std::fflush(stdout);
+}
+
+cv::Mat test_frame(int size) {
+  cv::Mat u8(size, size, CV_8UC3);
+  cv::RNG rng(1);
+  // Smooth content plus some texture, like a generated frame.
+  for (int r = 0; r < size; ++r) {
+    auto* p = u8.ptr<cv::Vec3b>(r);
+    for (int c = 0; c < size; ++c) {
+      const double x = static_cast<double>(c) / size, y = static_cast<double>(r) / size;
+      p[c] = cv::Vec3b(cv::saturate_cast<uchar>(128 + 90 * std::sin(9 * x + 4 * y) + rng.uniform(-12, 12)),
+                       cv::saturate_cast<uchar>(60 + 150 * y + rng.uniform(-12, 12)),
+                       cv::saturate_cast<uchar>(128 + 100 * std::cos(7 * y - 5 * x * x) + rng.uniform(-12, 12)));
+    }
+  }
+  return to_float_rgb(u8);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int repetitions = argc > 1 ? std::max(1, std::atoi(argv[1])) : 15;
+  const int size = argc > 2 ? std::max(16, std::atoi(argv[2])) : 1024;
+  const cv::Mat frame = test_frame(size);
+  const cv::Mat reference = test_frame(size) * 0.8;
+  const cv::Mat u8 = to_u8_rgb(frame);
+  cv::Mat depth(size, size, CV_32FC1);
+  cv::randu(depth, 1.0, 2.0);
+
+  std::printf("k3_frame ops, %dx%d CV_32FC3, %d repetitions, OpenCV threads %d\n", size, size, repetitions,
+              cv::getNumThreads());
+  std::printf("%-52s %9s %9s %9s\n", "operation", "median ms", "min ms", "CPU ms");
+
+  const SamplingOptions bilinear{BorderMode::Replicate, Interpolation::Bilinear};
+  const SamplingOptions bicubic{BorderMode::Replicate, Interpolation::Bicubic};
+  const SamplingOptions lanczos{BorderMode::Replicate, Interpolation::Lanczos};
+  Warp2D w2;
+  w2.angle = 0.5;
+  w2.zoom = 1.0025;
+  w2.translation_x = 1.5;
+  Warp3D w3;
+  w3.translation_x = 2.0;
+  w3.translation_z = 1.75;
+  w3.rotation_y = 0.3;
+  PerspectiveFlip flip;
+  flip.phi = 5.0;
+  flip.theta = 2.0;
+
+  report("to_float_rgb (u8 -> f32)", time_it(repetitions, [&](int) { cv::Mat m = to_float_rgb(u8); }));
+  report("to_u8_rgb (f32 -> u8)", time_it(repetitions, [&](int) { cv::Mat m = to_u8_rgb(frame); }));
+  report("warp_2d bilinear", time_it(repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, bilinear); }));
+  report("warp_2d bicubic", time_it(repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, bicubic); }));
+  report("warp_2d lanczos", time_it(repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, lanczos); }));
+  Warp2D w2_flip = w2;
+  w2_flip.perspective_flip = flip;
+  report("warp_2d + perspective flip, bilinear", time_it(repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2_flip, bilinear); }));
+  report("perspective_flip alone, bilinear", time_it(repetitions, [&](int) { cv::Mat m = perspective_flip(frame, flip, bilinear); }));
+  report("warp_3d flat, bilinear", time_it(repetitions, [&](int) { cv::Mat m = warp_3d(frame, cv::Mat(), w3, bilinear); }));
+  report("warp_3d flat, bicubic", time_it(repetitions, [&](int) { cv::Mat m = warp_3d(frame, cv::Mat(), w3, bicubic); }));
+  report("warp_3d depth map, bicubic", time_it(repetitions, [&](int) { cv::Mat m = warp_3d(frame, depth, w3, bicubic); }));
+  report("warp_3d_maps only (flat)", time_it(repetitions, [&](int) {
+           cv::Mat mx, my;
+           warp_3d_maps(frame.size(), cv::Mat(), w3, mx, my);
+         }));
+  for (ColorSpace space : {ColorSpace::RGB, ColorSpace::HSV, ColorSpace::LAB}) {
+    const ColorTemplate tmpl = make_color_template(reference, space);
+    report("match_colors " + to_string(space) + " (template cached)",
+           time_it(repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl); }));
+  }
+  report("make_color_template LAB (on a reference change)",
+         time_it(repetitions, [&](int) { ColorTemplate t = make_color_template(reference, ColorSpace::LAB); }));
+  report("apply_contrast", time_it(repetitions, [&](int) { cv::Mat m = apply_contrast(frame, 1.02); }));
+  AntiBlur sharpen;
+  sharpen.amount = 0.1;
+  report("anti_blur (k5, sigma 1, amount 0.1)", time_it(repetitions, [&](int) { cv::Mat m = anti_blur(frame, sharpen); }));
+  sharpen.threshold = 2.0;
+  report("anti_blur with threshold 2", time_it(repetitions, [&](int) { cv::Mat m = anti_blur(frame, sharpen); }));
+  sharpen.threshold = 0.0;
+  NoiseOptions noise;
+  noise.amount = 0.065;
+  noise.type = NoiseType::Uniform;
+  report("add_noise uniform", time_it(repetitions, [&](int i) {
+           noise.seed = static_cast<std::uint64_t>(i);
+           cv::Mat m = add_noise(frame, noise);
+         }));
+  noise.type = NoiseType::Perlin;
+  report("add_noise perlin (8x8 cells, 4 octaves)", time_it(repetitions, [&](int i) {
+           noise.seed = static_cast<std::uint64_t>(i);
+           cv::Mat m = add_noise(frame, noise);
+         }));
+
+  const ColorTemplate lab = make_color_template(reference, ColorSpace::LAB);
+  const auto chain = [&](int i, const SamplingOptions& sampling) {
+    cv::Mat m = warp_3d(frame, cv::Mat(), w3, sampling);
+    m = match_colors(m, lab);
+    m = apply_contrast(m, 1.0);
+    m = anti_blur(m, sharpen);
+    noise.seed = static_cast<std::uint64_t>(i);
+    m = add_noise(m, noise);
+  };
+  report("CHAIN 3D(bilinear)+LAB+contrast+anti-blur+perlin", time_it(repetitions, [&](int i) { chain(i, bilinear); }));
+  report("CHAIN 3D(bicubic)+LAB+contrast+anti-blur+perlin", time_it(repetitions, [&](int i) { chain(i, bicubic); }));
+  return 0;
+}
