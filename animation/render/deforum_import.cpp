@@ -1,0 +1,368 @@
+// Key names, defaults and meanings follow A1111 sd-webui-deforum scripts/deforum_helpers/args.py
+// and settings.py (deprecation map), and deforum-kandinsky deforum_kandinsky/configs/defaults.py.
+#include "animation/render/deforum_import.h"
+
+#include "animation/render/render_settings.h"
+#include "src/errors.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace k3::anim {
+
+using nlohmann::json;
+
+DeforumFlavor parse_deforum_flavor(const std::string& name) {
+  if (name == "auto") return DeforumFlavor::Auto;
+  if (name == "a1111") return DeforumFlavor::A1111;
+  if (name == "dk") return DeforumFlavor::DeforumKandinsky;
+  throw ConfigError("--flavor: expected auto, a1111 or dk, got \"" + name + "\"");
+}
+
+namespace {
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// Splits at `separator` outside parentheses and quotes.
+std::vector<std::string> split_top_level(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string current;
+  int depth = 0;
+  char quote = 0;
+  for (char c : text) {
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == separator && depth == 0) {
+      parts.push_back(current);
+      current.clear();
+      continue;
+    }
+    current += c;
+  }
+  parts.push_back(current);
+  return parts;
+}
+
+std::string format_number(double v) {
+  std::ostringstream out;
+  out.precision(10);
+  out << v;
+  return out.str();
+}
+
+bool parse_number(const std::string& text, double& value) {
+  std::istringstream in(text);
+  in >> value;
+  return in && (in >> std::ws).eof();
+}
+
+// A Deforum schedule string: "0: (0.65)" or a bare number (sd-webui-deforum#670).
+std::string schedule_text(const std::string& key, const json& value) {
+  if (value.is_number()) return "0:(" + value.dump() + ")";
+  if (value.is_string()) return value.get<std::string>();
+  throw ConfigError(key + ": expected a keyframe schedule string, got " + value.dump());
+}
+
+// Applies f to every keyframe value of a schedule (numbers given as numbers when possible).
+std::string map_schedule(const std::string& schedule, const std::function<std::string(const std::string&)>& f) {
+  std::string out;
+  for (const auto& piece : split_top_level(schedule, ',')) {
+    if (trim(piece).empty()) continue;
+    auto kv = split_top_level(piece, ':');
+    if (kv.size() < 2) return f(trim(schedule));  // not a keyframe list: treat as one value
+    std::string key = trim(kv[0]);
+    std::string value = trim(piece.substr(piece.find(':', kv[0].size()) + 1));
+    if (value.size() >= 2 && value.front() == '(' && value.back() == ')') value = value.substr(1, value.size() - 2);
+    out += (out.empty() ? "" : ", ") + key + ":(" + f(trim(value)) + ")";
+  }
+  return out;
+}
+
+std::string offset_schedule(const std::string& schedule, double scale, double offset) {
+  return map_schedule(schedule, [&](const std::string& v) {
+    double number = 0;
+    if (parse_number(v, number)) return format_number(offset + scale * number);
+    std::string scaled = scale == 1 ? "(" + v + ")" : format_number(scale) + "*(" + v + ")";
+    return offset == 0 ? scaled : format_number(offset) + (scale < 0 ? "-" : "+") + (scale < 0 ? "(" + v + ")" : scaled);
+  });
+}
+
+bool as_bool(const std::string& key, const json& v) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number()) return v.get<double>() != 0;
+  if (v.is_string()) return v == "True" || v == "true" || v == "1";
+  throw ConfigError(key + ": expected true or false, got " + v.dump());
+}
+double as_number(const std::string& key, const json& v) {
+  if (v.is_number()) return v.get<double>();
+  double d = 0;
+  if (v.is_string() && parse_number(v.get<std::string>(), d)) return d;
+  throw ConfigError(key + ": expected a number, got " + v.dump());
+}
+std::string as_string(const std::string& key, const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) return v.dump();
+  throw ConfigError(key + ": expected a string, got " + v.dump());
+}
+
+struct Importer {
+  const json& in;
+  DeforumFlavor flavor;
+  json out;
+  std::vector<ImportWarning> warnings;
+  std::set<std::string> handled;
+
+  bool has(const std::string& k) const { return in.contains(k); }
+  void warn(const std::string& key, const std::string& reason) { warnings.push_back({key, reason}); }
+  json& motion() { return out["motion"]; }
+  json& generation() { return out["generation"]; }
+
+  // Maps a schedule key one-to-one.
+  void schedule(const std::string& key, json& target, const std::string& to) {
+    if (!has(key)) return;
+    handled.insert(key);
+    target[to] = schedule_text(key, in.at(key));
+  }
+  // A key whose only supported value is the one our renderer implements.
+  void only_value(const std::string& key, const json& supported, const std::string& reason) {
+    if (!has(key)) return;
+    handled.insert(key);
+    const json& v = in.at(key);
+    bool same = v == supported || (supported.is_boolean() && (v.is_boolean() || v.is_number() || v.is_string()) &&
+                                   as_bool(key, v) == supported.get<bool>());
+    if (!same) warn(key, "value " + v.dump() + " is not supported: " + reason);
+  }
+};
+
+std::string map_color_mode(const std::string& mode, Importer& im, const std::string& key) {
+  std::string m = mode;
+  const std::string prefix = "Match Frame 0 ";
+  if (m.rfind(prefix, 0) == 0) m = m.substr(prefix.size());  // deprecated names (settings.py)
+  if (m == "None" || m == "RGB" || m == "HSV" || m == "LAB" || m == "Image") return m;
+  im.warn(key, "colour coherence \"" + mode + "\" is not supported (None, RGB, HSV, LAB, Image): using None");
+  return "None";
+}
+
+void import_prompts(Importer& im) {
+  // A1111 stores the prompts as "prompts" (older files: "animation_prompts"); DK takes a dict
+  // or a list (one per segment, which needs durations: reported).
+  json prompts = json::object();
+  for (const char* key : {"prompts", "animation_prompts"}) {
+    if (!im.has(key)) continue;
+    im.handled.insert(key);
+    const json& v = im.in.at(key);
+    json parsed = v;
+    if (v.is_string()) {
+      try {
+        parsed = json::parse(v.get<std::string>());
+      } catch (const json::parse_error&) {
+        throw ConfigError(std::string(key) + ": expected a JSON object of frame -> prompt, got an unparsable string");
+      }
+    }
+    if (!parsed.is_object()) throw ConfigError(std::string(key) + ": expected an object of frame -> prompt, got " + v.dump());
+    for (auto it = parsed.begin(); it != parsed.end(); ++it) prompts[it.key()] = as_string(std::string(key) + "." + it.key(), it.value());
+  }
+  std::string positive, negative;
+  for (const char* key : {"animation_prompts_positive", "positive_prompts"})
+    if (im.has(key)) im.handled.insert(key), positive += im.in.at(key).is_string() ? im.in.at(key).get<std::string>() : "";
+  for (const char* key : {"animation_prompts_negative", "negative_prompts"}) {
+    if (!im.has(key)) continue;
+    im.handled.insert(key);
+    const json& v = im.in.at(key);
+    if (v.is_string()) negative += (negative.empty() ? "" : ", ") + v.get<std::string>();
+    else if (v.is_array() && !v.empty() && v[0].is_string()) negative += (negative.empty() ? "" : ", ") + v[0].get<std::string>();
+  }
+  // Each frame prompt: positive text, the value, then the global negative after "--neg"
+  // (A1111 prompt.py), unless the value has a negative of its own.
+  for (auto it = prompts.begin(); it != prompts.end(); ++it) {
+    std::string text = it.value().get<std::string>();
+    if (!positive.empty()) text = trim(positive) + " " + text;
+    it.value() = text;
+  }
+  if (!prompts.empty()) im.out["prompts"] = prompts;
+  if (!negative.empty()) im.out["negative_prompt"] = trim(negative);
+}
+
+}  // namespace
+
+std::string strength_to_denoise_schedule(const std::string& strength_schedule) {
+  return offset_schedule(strength_schedule, -1.0, 1.0);
+}
+
+DeforumImport import_deforum_settings(const json& settings, const std::string& source, DeforumFlavor flavor) {
+  if (!settings.is_object()) throw ConfigError(source + ": expected a Deforum settings object, got " + settings.dump().substr(0, 40));
+  if (flavor == DeforumFlavor::Auto) {
+    flavor = DeforumFlavor::A1111;
+    for (const char* dk_key : {"prior_seed", "near_plane", "far_plane", "scale", "midas_weight"})
+      if (settings.contains(dk_key) && !settings.contains("sd_model_name") && !settings.contains("cfg_scale_schedule"))
+        flavor = DeforumFlavor::DeforumKandinsky;
+  }
+  bool dk = flavor == DeforumFlavor::DeforumKandinsky;
+  Importer im{settings, flavor, json::object(), {}, {}};
+  try {
+    RenderSettings defaults;
+    im.out = to_json(defaults);
+    im.out["name"] = "imported";
+    im.out["description"] = "imported from " + source;
+    auto& in = settings;
+    auto take = [&](const std::string& key) -> const json* {
+      if (!in.contains(key)) return nullptr;
+      im.handled.insert(key);
+      return &in.at(key);
+    };
+
+    // Image and run.
+    if (auto* v = take("W")) im.out["width"] = std::max(64, static_cast<int>(as_number("W", *v)) / 8 * 8);
+    if (auto* v = take("H")) im.out["height"] = std::max(64, static_cast<int>(as_number("H", *v)) / 8 * 8);
+    if (auto* v = take("fps")) im.out["fps"] = as_number("fps", *v);
+    if (auto* v = take("max_frames")) im.out["frames"] = std::max(1, static_cast<int>(as_number("max_frames", *v)));
+    if (auto* v = take("batch_name")) im.out["name"] = as_string("batch_name", *v);
+    if (auto* v = take("animation_mode")) {
+      std::string mode = as_string("animation_mode", *v);
+      if (mode == "2D" || mode == "3D" || mode == "None") im.out["animation_mode"] = mode;
+      else im.warn("animation_mode", "mode \"" + mode + "\" is not supported (2D, 3D, None): rendering as 2D"), im.out["animation_mode"] = "2D";
+    }
+    json& seed = im.out["seed"];
+    if (auto* v = take("seed")) seed["seed"] = static_cast<std::int64_t>(as_number("seed", *v)) < 0 ? -1 : static_cast<std::int64_t>(as_number("seed", *v)) & 0xFFFFFFFFLL;
+    if (auto* v = take("seed_behavior")) seed["behavior"] = as_string("seed_behavior", *v);
+    if (auto* v = take("seed_iter_N")) seed["iter_n"] = std::max(1, static_cast<int>(as_number("seed_iter_N", *v)));
+    im.schedule("seed_schedule", seed, "schedule");
+
+    // Steps: the schedule when enabled, else the plain value.
+    bool steps_scheduled = false;
+    if (auto* v = take("enable_steps_scheduling")) steps_scheduled = as_bool("enable_steps_scheduling", *v);
+    if (auto* v = take("steps")) im.generation()["steps"] = "0:(" + format_number(as_number("steps", *v)) + ")";
+    if (in.contains("steps_schedule")) {
+      im.handled.insert("steps_schedule");
+      if (steps_scheduled) im.generation()["steps"] = schedule_text("steps_schedule", in.at("steps_schedule"));
+    }
+
+    // Strength: A1111 keeps `strength` of the previous frame; DK passes it to diffusers as denoise.
+    if (auto* v = take("strength_schedule")) {
+      std::string s = schedule_text("strength_schedule", *v);
+      im.generation()["denoise"] = dk ? s : strength_to_denoise_schedule(s);
+    }
+    bool use_init = false;
+    if (auto* v = take("use_init")) use_init = as_bool("use_init", *v);
+    if (auto* v = take("strength")) {
+      double s = std::clamp(as_number("strength", *v), 0.0, 1.0);
+      im.generation()["init_denoise"] = dk ? s : 1.0 - s;
+    }
+    if (auto* v = take("init_image")) {
+      std::string path = as_string("init_image", *v);
+      bool remote = path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0;
+      if ((use_init || dk) && remote) im.warn("init_image", "URLs are not downloaded: give a local file");
+      else if ((use_init || dk) && !path.empty()) im.out["init_image"] = path;
+    }
+    im.only_value("strength_0_no_init", true, "frame 0 without an init image is always text-to-image");
+
+    // Guidance: SD's cfg c gives uncond + c*(cond-uncond); Kandinsky 3's guidance g gives
+    // uncond + (g+1)*(cond-uncond), so g = c - 1.
+    if (auto* v = take("cfg_scale_schedule")) im.generation()["guidance"] = offset_schedule(schedule_text("cfg_scale_schedule", *v), 1.0, -1.0);
+    if (dk && in.contains("scale")) {
+      im.handled.insert("scale");
+      im.warn("scale", "deforum-kandinsky never passed it to the decoder (spec 4.5): guidance keeps its default");
+    }
+
+    // Pixel operations.
+    im.schedule("noise_schedule", im.generation(), "noise");
+    if (auto* v = take("noise_type")) {
+      std::string t = as_string("noise_type", *v);
+      if (t == "uniform" || t == "perlin") im.generation()["noise_type"] = t;
+      else im.warn("noise_type", "noise type \"" + t + "\" is not supported (uniform, perlin)");
+    }
+    if (auto* v = take("perlin_octaves")) im.generation()["perlin_octaves"] = std::clamp(static_cast<int>(as_number("perlin_octaves", *v)), 1, 7);
+    if (auto* v = take("perlin_persistence")) im.generation()["perlin_persistence"] = std::clamp(as_number("perlin_persistence", *v), 0.0, 1.0);
+    im.only_value("perlin_w", 8, "the Perlin base resolution is fixed at 8 cells");
+    im.only_value("perlin_h", 8, "the Perlin base resolution is fixed at 8 cells");
+    im.schedule("contrast_schedule", im.generation(), "contrast");
+    json& anti_blur = im.generation()["anti_blur"];
+    im.schedule("kernel_schedule", anti_blur, "kernel");
+    im.schedule("sigma_schedule", anti_blur, "sigma");
+    im.schedule("amount_schedule", anti_blur, "amount");
+    im.schedule("threshold_schedule", anti_blur, "threshold");
+    if (auto* v = take("color_coherence")) im.generation()["color_coherence"] = map_color_mode(as_string("color_coherence", *v), im, "color_coherence");
+    if (auto* v = take("color_coherence_image_path")) {
+      std::string path = as_string("color_coherence_image_path", *v);
+      if (im.generation()["color_coherence"] == "Image") im.generation()["color_coherence_image"] = path;
+    }
+    im.only_value("legacy_colormatch", false, "the output is always colour-matched after generation too");
+    im.only_value("color_force_grayscale", false, "grayscale output is not implemented");
+    if (auto* v = take("diffusion_cadence")) im.generation()["cadence"] = std::clamp(static_cast<int>(as_number("diffusion_cadence", *v)), 1, 50);
+    im.only_value("optical_flow_cadence", "None", "optical-flow tweens are not implemented");
+    im.only_value("optical_flow_redo_generation", "None", "optical-flow redo is not implemented");
+    im.only_value("diffusion_redo", "0", "redo generations are not implemented");
+
+    // Motion.
+    for (const char* key : {"angle", "zoom", "translation_x", "translation_y", "translation_z", "transform_center_x",
+                            "transform_center_y", "rotation_3d_x", "rotation_3d_y", "rotation_3d_z", "perspective_flip_theta",
+                            "perspective_flip_phi", "perspective_flip_gamma", "perspective_flip_fv"})
+      im.schedule(key, im.motion(), key);
+    for (const char* key : {"enable_perspective_flip", "flip_2d_perspective"})
+      if (auto* v = take(key)) im.motion()["enable_perspective_flip"] = as_bool(key, *v);
+    im.schedule("fov_schedule", im.motion(), "fov");
+    im.schedule("near_schedule", im.motion(), "near");
+    im.schedule("far_schedule", im.motion(), "far");
+    if (auto* v = take("fov")) im.motion()["fov"] = "0:(" + format_number(as_number("fov", *v)) + ")";
+    if (auto* v = take("near_plane")) im.motion()["near"] = "0:(" + format_number(as_number("near_plane", *v)) + ")";
+    if (auto* v = take("far_plane")) im.motion()["far"] = "0:(" + format_number(as_number("far_plane", *v)) + ")";
+    if (auto* v = take("border")) {
+      std::string b = as_string("border", *v);
+      if (b == "replicate" || b == "wrap") im.motion()["border"] = b;
+      else im.warn("border", "border \"" + b + "\" is not supported (replicate, wrap)");
+    }
+    if (auto* v = take("padding_mode")) im.motion()["padding_mode"] = as_string("padding_mode", *v);
+    if (auto* v = take("sampling_mode")) im.motion()["sampling_mode"] = as_string("sampling_mode", *v);
+    if (auto* v = take("use_depth_warping")) {
+      if (as_bool("use_depth_warping", *v)) im.warn("use_depth_warping", "no depth model in this build: 3D warps use flat depth");
+      im.motion()["use_depth_warping"] = false;
+    }
+
+    import_prompts(im);
+
+    // Everything else is reported, key by key.
+    for (auto it = in.begin(); it != in.end(); ++it)
+      if (!im.handled.count(it.key())) im.warn(it.key(), "not supported by k3anim; ignored");
+  } catch (const ConfigError& e) {
+    throw ConfigError(source + ": " + e.what());
+  }
+  std::sort(im.warnings.begin(), im.warnings.end(), [](const ImportWarning& a, const ImportWarning& b) { return a.key < b.key; });
+  // Validate the result as any preset (reports e.g. a bad mode name with its path).
+  // Image files are checked when the preset is rendered, not here.
+  json check = im.out;
+  check["init_image"] = "";
+  check["generation"]["color_coherence_image"] = "";
+  if (check["generation"]["color_coherence"] == "Image") check["generation"]["color_coherence"] = "None";
+  parse_render_settings(check, source + " (converted)");
+  return {im.out, im.warnings, flavor};
+}
+
+DeforumImport import_deforum_file(const std::string& path, DeforumFlavor flavor) {
+  std::ifstream in(path);
+  if (!in) throw FileError("cannot open Deforum settings file " + path);
+  json settings;
+  try {
+    settings = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw FileError(path + ": expected a JSON Deforum settings file, got a parse error: " + e.what());
+  }
+  return import_deforum_settings(settings, path, flavor);
+}
+
+}  // namespace k3::anim

@@ -1,0 +1,58 @@
+#pragma once
+// What makes a diffused frame from its prepared init: the Kandinsky 3 model, or the preview
+// backend that checks camera motion without one. The render loop knows only this interface.
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace k3 {
+struct GeneratorOptions;
+}
+
+namespace k3::anim {
+
+struct DiffusionRequest {
+  int frame = 0;
+  std::string prompt;
+  std::string negative;
+  int width = 512;
+  int height = 512;
+  int steps = 25;
+  double guidance = 3;
+  double denoise = 1;
+  std::uint64_t seed = 0;
+};
+
+// Per-step progress; return false to cancel (the backend then throws k3::Cancelled).
+using StepProgress = std::function<bool(int step, int total_steps)>;
+
+class FrameBackend {
+ public:
+  virtual ~FrameBackend() = default;
+  virtual std::string name() const = 0;
+  // Frame 0: from `init` (CV_32FC3 RGB, already the output size) when it is not empty,
+  // re-running request.denoise of the schedule; else from the prompt alone.
+  virtual cv::Mat first_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) = 0;
+  // A diffused frame from its prepared init (warped, colour-matched, sharpened, noised).
+  virtual cv::Mat next_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) = 0;
+  // Called once before the first frame with every prompt the run will use.
+  virtual void prepare(const std::vector<std::string>& prompts) { (void)prompts; }
+};
+
+// No model: frame 0 is the init image (resized by the caller) or a generated test pattern,
+// and each diffused frame is its init unchanged, so the clip shows exactly the motion,
+// colour and noise operations.
+std::unique_ptr<FrameBackend> make_preview_backend();
+
+// Kandinsky 3 through k3::Generator (loads the model now; throws its errors).
+std::unique_ptr<FrameBackend> make_kandinsky_backend(const GeneratorOptions& options);
+
+// The preview's frame 0 without an init image: a colourful pattern with shapes and a grid, so
+// that zoom, rotation and translation are easy to see. CV_32FC3 RGB [0,255], deterministic.
+cv::Mat make_test_pattern(int width, int height);
+
+}  // namespace k3::anim

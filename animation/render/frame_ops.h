@@ -1,0 +1,38 @@
+#pragma once
+// The per-frame image chain of Deforum (spec deforum.md 3.1): warp, colour match, contrast,
+// anti-blur, noise before diffusion; colour match after. Built once per render from its
+// settings; each step is one k3::ops call.
+#include "animation/render/frame_params.h"
+#include "animation/render/render_settings.h"
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <memory>
+
+namespace k3::anim {
+
+class FrameOperations {
+ public:
+  explicit FrameOperations(const RenderSettings& settings);
+  ~FrameOperations();
+  FrameOperations(const FrameOperations&) = delete;
+  FrameOperations& operator=(const FrameOperations&) = delete;
+
+  // The motion of frame `frame_index` applied to `image` (CV_32FC3 RGB): 2D, 3D or none.
+  cv::Mat warp(const cv::Mat& image, const FrameParams& params, int frame_index);
+  // Colour match, contrast, anti-blur and noise (seeded with the frame's seed) on a warped frame.
+  cv::Mat prepare_init(const cv::Mat& warped, const FrameParams& params, std::uint64_t seed);
+  // Colour match of a generated frame (a no-op without colour coherence or reference).
+  cv::Mat match_output(const cv::Mat& generated);
+
+  bool uses_color_reference() const;
+  void set_color_reference(const cv::Mat& reference_rgb);
+  const cv::Mat& color_reference() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace k3::anim

@@ -1,0 +1,116 @@
+#include "animation/render/frame_params.h"
+
+#include "animation/render/settings_reader.h"
+#include "schedules/keyframe_schedule.h"
+#include "schedules/prompt_schedule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+namespace k3::anim {
+
+namespace {
+
+sched::Interpolation interpolation_of(const std::string& name) {
+  if (name == "step") return sched::Interpolation::Step;
+  if (name == "cubic") return sched::Interpolation::Cubic;
+  return sched::Interpolation::Linear;
+}
+
+}  // namespace
+
+std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int64_t seed, const std::string& source) {
+  std::vector<FrameParams> frames(static_cast<std::size_t>(s.frames));
+  std::vector<SettingsIssue> issues;
+  sched::ScheduleContext ctx;
+  ctx.max_frames = s.frames;
+  ctx.fps = s.fps;
+  ctx.seed = seed;
+  const auto mode = interpolation_of(s.interpolation);
+
+  // Evaluates one schedule and stores each frame's value through `store`.
+  auto apply = [&](const std::string& path, const std::string& text, double min_value, double max_value,
+                   const std::function<void(FrameParams&, double)>& store) {
+    try {
+      std::string name = path.substr(path.rfind('.') + 1);
+      auto values = sched::KeyframeSchedule::parse(name, text, mode).evaluate(ctx);
+      for (std::size_t i = 0; i < frames.size(); ++i) {
+        double v = values[i];
+        if (v < min_value || v > max_value) {
+          issues.push_back({path, "expected values in [" + std::to_string(min_value) + ", " + std::to_string(max_value) +
+                                      "], got " + std::to_string(v) + " at frame " + std::to_string(i)});
+          return;
+        }
+        store(frames[i], v);
+      }
+    } catch (const sched::ScheduleError& e) {
+      issues.push_back({path, e.what()});
+    }
+  };
+  constexpr double kAny = 1e300;
+  const auto& m = s.motion;
+  apply("motion.angle", m.angle, -kAny, kAny, [](FrameParams& f, double v) { f.angle = v; });
+  apply("motion.zoom", m.zoom, 1e-3, 1e3, [](FrameParams& f, double v) { f.zoom = v; });
+  apply("motion.translation_x", m.translation_x, -kAny, kAny, [](FrameParams& f, double v) { f.translation_x = v; });
+  apply("motion.translation_y", m.translation_y, -kAny, kAny, [](FrameParams& f, double v) { f.translation_y = v; });
+  apply("motion.translation_z", m.translation_z, -kAny, kAny, [](FrameParams& f, double v) { f.translation_z = v; });
+  apply("motion.transform_center_x", m.transform_center_x, -kAny, kAny, [](FrameParams& f, double v) { f.transform_center_x = v; });
+  apply("motion.transform_center_y", m.transform_center_y, -kAny, kAny, [](FrameParams& f, double v) { f.transform_center_y = v; });
+  apply("motion.rotation_3d_x", m.rotation_3d_x, -kAny, kAny, [](FrameParams& f, double v) { f.rotation_3d_x = v; });
+  apply("motion.rotation_3d_y", m.rotation_3d_y, -kAny, kAny, [](FrameParams& f, double v) { f.rotation_3d_y = v; });
+  apply("motion.rotation_3d_z", m.rotation_3d_z, -kAny, kAny, [](FrameParams& f, double v) { f.rotation_3d_z = v; });
+  apply("motion.perspective_flip_theta", m.perspective_flip_theta, -kAny, kAny, [](FrameParams& f, double v) { f.flip_theta = v; });
+  apply("motion.perspective_flip_phi", m.perspective_flip_phi, -kAny, kAny, [](FrameParams& f, double v) { f.flip_phi = v; });
+  apply("motion.perspective_flip_gamma", m.perspective_flip_gamma, -kAny, kAny, [](FrameParams& f, double v) { f.flip_gamma = v; });
+  apply("motion.perspective_flip_fv", m.perspective_flip_fv, 1e-3, 179.999, [](FrameParams& f, double v) { f.flip_fv = v; });
+  apply("motion.fov", m.fov, 1e-3, 179.999, [](FrameParams& f, double v) { f.fov = v; });
+  apply("motion.near", m.near, 1e-6, kAny, [](FrameParams& f, double v) { f.near = v; });
+  apply("motion.far", m.far, 1e-6, kAny, [](FrameParams& f, double v) { f.far = v; });
+  const auto& g = s.generation;
+  apply("generation.denoise", g.denoise, 0.0, 1.0, [](FrameParams& f, double v) { f.denoise = v; });
+  apply("generation.guidance", g.guidance, 0.0, 100.0, [](FrameParams& f, double v) { f.guidance = v; });
+  apply("generation.steps", g.steps, 1.0, 1000.0, [](FrameParams& f, double v) { f.steps = static_cast<int>(std::lround(v)); });
+  apply("generation.noise", g.noise, 0.0, 1.0, [](FrameParams& f, double v) { f.noise = v; });
+  apply("generation.contrast", g.contrast, 0.0, 10.0, [](FrameParams& f, double v) { f.contrast = v; });
+  // The unsharp-mask kernel must be odd (cv::GaussianBlur): round up as Deforum users expect.
+  apply("generation.anti_blur.kernel", g.anti_blur.kernel, 1.0, 99.0, [](FrameParams& f, double v) {
+    int k = static_cast<int>(std::lround(v));
+    f.blur_kernel = k % 2 ? k : k + 1;
+  });
+  apply("generation.anti_blur.sigma", g.anti_blur.sigma, 0.0, 100.0, [](FrameParams& f, double v) { f.blur_sigma = v; });
+  apply("generation.anti_blur.amount", g.anti_blur.amount, 0.0, 10.0, [](FrameParams& f, double v) { f.blur_amount = v; });
+  apply("generation.anti_blur.threshold", g.anti_blur.threshold, 0.0, 255.0, [](FrameParams& f, double v) { f.blur_threshold = v; });
+  if (s.seed.behavior == "schedule")
+    apply("seed.schedule", s.seed.schedule, -1.0, 4294967295.0, [](FrameParams& f, double v) { f.seed_schedule = v; });
+
+  try {
+    // {"prompt": ..., "negative": ...} entries become Deforum's "prompt --neg negative".
+    nlohmann::json prompts = nlohmann::json::object();
+    for (auto it = s.prompts.begin(); it != s.prompts.end(); ++it) {
+      const auto& v = it.value();
+      if (v.is_object())
+        prompts[it.key()] = v.at("prompt").get<std::string>() +
+                            (v.contains("negative") ? " --neg " + v.at("negative").get<std::string>() : "");
+      else
+        prompts[it.key()] = v;
+    }
+    auto schedule = sched::PromptSchedule::from_json(prompts);
+    schedule.add_global_prompts("", s.negative_prompt);
+    auto evaluated = schedule.evaluate(ctx, s.prompt_blend_frames);
+    for (std::size_t i = 0; i < frames.size() && i < evaluated.size(); ++i) {
+      auto& p = frames[i].prompt;
+      p.prompt = evaluated[i].prompt;
+      p.negative = evaluated[i].negative;
+      p.next_prompt = evaluated[i].next_prompt;
+      p.next_negative = evaluated[i].next_negative;
+      p.blend = evaluated[i].blend;
+    }
+  } catch (const sched::ScheduleError& e) {
+    issues.push_back({"prompts", e.what()});
+  }
+  if (!issues.empty()) throw_settings_issues(source, issues);
+  return frames;
+}
+
+}  // namespace k3::anim

@@ -1,0 +1,258 @@
+// Follows A1111 sd-webui-deforum scripts/deforum_helpers/render.py (render_animation: the
+// turbo_prev/turbo_next cadence buffers and the per-frame chain), with two deliberate changes:
+// the last cadence block is emitted instead of dropped (spec deforum.md 3.11), and the run
+// state is journaled after every frame instead of being guessed from files on resume (1.16).
+#include "animation/render/render_loop.h"
+
+#include "animation/ops/image_convert.h"
+#include "animation/render/frame_ops.h"
+#include "animation/render/frame_params.h"
+#include "animation/render/run_folder.h"
+#include "animation/render/run_state.h"
+#include "animation/render/seed_sequence.h"
+#include "animation/video/video_writer.h"
+#include "src/errors.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <filesystem>
+#include <set>
+#include <unistd.h>
+
+namespace k3::anim {
+
+namespace fs = std::filesystem;
+
+struct Render::Impl {
+  RenderSettings settings;
+  std::string source;
+  std::vector<FrameParams> params;
+  RunFolder folder;
+  RunState state;
+  cv::Mat init_image;       // CV_32FC3 at the output size, or empty
+  cv::Mat color_image;      // "Image" colour coherence reference, or empty
+  std::string video_path;
+};
+
+namespace {
+
+// Reads an image file as CV_32FC3 RGB at width x height (Lanczos, as Deforum's init loading).
+cv::Mat load_image(const std::string& path, int width, int height, const std::string& key) {
+  cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
+  if (bgr.empty()) throw ConfigError(key + ": expected a readable image file, got \"" + path + "\"");
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  if (rgb.cols != width || rgb.rows != height) {
+    cv::Mat resized;
+    cv::resize(rgb, resized, cv::Size(width, height), 0, 0, cv::INTER_LANCZOS4);
+    rgb = resized;
+  }
+  return ops::to_float_rgb(rgb);
+}
+
+// The first folder at or above `path` that exists must be writable for the video.
+void check_output_location(const std::string& video) {
+  fs::path parent = fs::absolute(video).parent_path();
+  std::error_code ec;
+  while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.parent_path()) parent = parent.parent_path();
+  if (access(parent.c_str(), W_OK) != 0)
+    throw ConfigError("output.video: expected a file in a writable folder, got \"" + video + "\" (" + parent.string() +
+                      " is not writable)");
+  if (fs::is_directory(video, ec)) throw ConfigError("output.video: expected a file name, got the folder \"" + video + "\"");
+  video::codec_from_extension(video);  // throws ConfigError on an unknown extension
+}
+
+std::string absolute_or_empty(const std::string& path) {
+  return path.empty() ? path : fs::absolute(path).lexically_normal().string();
+}
+
+// Deforum's diffused output is 8-bit; keeping it 8-bit here makes both backends alike.
+cv::Mat quantize(const cv::Mat& image) { return ops::to_float_rgb(ops::to_u8_rgb(image)); }
+
+void prepare_images(const RenderSettings& s, cv::Mat& init_image, cv::Mat& color_image) {
+  if (!s.init_image.empty()) init_image = load_image(s.init_image, s.width, s.height, "init_image");
+  if (s.generation.color_coherence == "Image")
+    color_image = load_image(s.generation.color_coherence_image, s.width, s.height, "generation.color_coherence_image");
+}
+
+}  // namespace
+
+Render::Render(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Render::~Render() = default;
+Render::Render(Render&&) noexcept = default;
+Render& Render::operator=(Render&&) noexcept = default;
+const RenderSettings& Render::settings() const { return impl_->settings; }
+const std::string& Render::run_dir() const { return impl_->folder.dir(); }
+int Render::next_frame() const { return impl_->state.next_frame; }
+
+Render Render::start(RenderSettings settings, const std::string& run_dir, const std::string& source) {
+  if (!settings.story.empty()) throw ConfigError(source + ": story: expected an expanded story (expand_story), got segments");
+  if (settings.seed.seed < 0) settings.seed.seed = draw_random_seed();
+  settings.init_image = absolute_or_empty(settings.init_image);
+  settings.generation.color_coherence_image = absolute_or_empty(settings.generation.color_coherence_image);
+  settings.output.video = absolute_or_empty(settings.output.video);
+  // Everything that can be wrong is checked before the run folder exists.
+  auto params = evaluate_frame_params(settings, settings.seed.seed, source);
+  FrameOperations check_ops(settings);
+  if (!settings.output.video.empty() && settings.output.write_video) check_output_location(settings.output.video);
+  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params),
+                                          RunFolder::create(run_dir.empty() ? default_run_dir(settings.name) : run_dir),
+                                          RunState{}, {}, {}, {}});
+  try {
+    prepare_images(impl->settings, impl->init_image, impl->color_image);
+    impl->folder.write_settings(to_json(impl->settings));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(impl->folder.dir(), ec);
+    throw;
+  }
+  impl->state.total_frames = settings.frames;
+  return Render(std::move(impl));
+}
+
+Render Render::resume(const std::string& run_dir) {
+  RunFolder folder = RunFolder::open(run_dir);
+  std::string source = folder.settings_path();
+  RenderSettings settings = parse_render_settings(folder.read_settings(), source);
+  auto params = evaluate_frame_params(settings, settings.seed.seed, source);
+  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, {}, {}, {}});
+  prepare_images(impl->settings, impl->init_image, impl->color_image);
+  if (auto state = load_run_state(folder)) {
+    if (state->total_frames != settings.frames)
+      throw FileError(folder.journal_path() + ": expected a journal for " + std::to_string(settings.frames) + " frames, got " +
+                      std::to_string(state->total_frames));
+    impl->state = *state;
+  }
+  impl->state.total_frames = settings.frames;
+  return Render(std::move(impl));
+}
+
+RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks) {
+  Impl& impl = *impl_;
+  const RenderSettings& s = impl.settings;
+  RunState& state = impl.state;
+  const int total = s.frames;
+  const int cadence = s.generation.cadence;
+  auto say = [&](const std::string& line) {
+    if (callbacks.on_message) callbacks.on_message(line);
+  };
+
+  FrameOperations frame_ops(s);
+  if (!state.color_reference.empty()) frame_ops.set_color_reference(state.color_reference);
+  else if (!impl.color_image.empty()) frame_ops.set_color_reference(impl.color_image);
+
+  SeedSequence seeds(parse_seed_behavior(s.seed.behavior), s.seed.seed, s.seed.iter_n,
+                     [&](int frame) { return impl.params[static_cast<std::size_t>(frame)].seed_schedule; });
+  if (state.next_frame > 0) seeds.restore(state.seed);
+
+  RenderResult result;
+  result.run_dir = impl.folder.dir();
+  result.frames = total;
+  result.resumed_from = state.next_frame;
+
+  if (state.next_frame < total) {
+    std::vector<std::string> prompts;
+    std::set<std::string> seen;
+    for (int f = state.next_frame; f < total; ++f) {
+      const auto& p = impl.params[static_cast<std::size_t>(f)].prompt;
+      for (const std::string* text : {&p.prompt, &p.negative, &p.next_prompt, &p.next_negative})
+        if (seen.insert(*text).second) prompts.push_back(*text);
+    }
+    backend.prepare(prompts);
+  }
+
+  RenderProgress progress;
+  progress.total_frames = total;
+  progress.first_frame = state.next_frame;
+  auto report = [&]() {
+    if (callbacks.on_progress && !callbacks.on_progress(progress))
+      throw Cancelled("render stopped at frame " + std::to_string(progress.frame) + "; continue with --resume " + impl.folder.dir());
+  };
+
+  for (int j = state.next_frame; j < total; ++j) {
+    const FrameParams& params = impl.params[static_cast<std::size_t>(j)];
+    progress.frame = j;
+    progress.step = progress.total_steps = 0;
+    progress.diffused = j % cadence == 0;
+
+    if (progress.diffused) {
+      DiffusionRequest request;
+      request.frame = j;
+      bool next_dominates = !params.prompt.next_prompt.empty() && params.prompt.blend >= 0.5;
+      request.prompt = next_dominates ? params.prompt.next_prompt : params.prompt.prompt;
+      request.negative = next_dominates ? params.prompt.next_negative : params.prompt.negative;
+      request.width = s.width;
+      request.height = s.height;
+      request.guidance = params.guidance;
+      request.steps = params.steps;
+      request.seed = seeds.take(j);
+      state.last_seed = request.seed;
+      StepProgress on_step = [&](int step, int total_steps) {
+        progress.step = step;
+        progress.total_steps = total_steps;
+        return !callbacks.on_progress || callbacks.on_progress(progress);
+      };
+
+      cv::Mat output;
+      if (j == 0) {
+        request.denoise = impl.init_image.empty() ? 1.0 : s.generation.init_denoise;
+        if (s.generation.first_frame_steps > 0) request.steps = s.generation.first_frame_steps;
+        output = quantize(backend.first_frame(impl.init_image, request, on_step));
+        if (frame_ops.uses_color_reference()) {
+          // Deforum: frame 0's output becomes the reference, or is forced to the given image.
+          if (frame_ops.color_reference().empty()) frame_ops.set_color_reference(output);
+          else output = quantize(frame_ops.match_output(output));
+        }
+      } else {
+        request.denoise = params.denoise;
+        const CadenceBuffer& previous = *state.turbo_next;  // the last diffused frame, warped up to j-1
+        cv::Mat warped = frame_ops.warp(previous.image, params, j);
+        cv::Mat init = frame_ops.prepare_init(warped, params, request.seed);
+        output = quantize(frame_ops.match_output(backend.next_frame(init, request, on_step)));
+      }
+      state.turbo_prev = state.turbo_next;
+      state.turbo_next = CadenceBuffer{output, j};
+      state.seed = seeds.state();
+    }
+
+    // Cadence tween (A1111 render.py): both buffers follow the motion up to frame j, then blend.
+    double tween = static_cast<double>(j % cadence + 1) / cadence;
+    if (state.turbo_prev && j > state.turbo_prev->index)
+      state.turbo_prev = CadenceBuffer{frame_ops.warp(state.turbo_prev->image, params, j), j};
+    if (j > state.turbo_next->index) state.turbo_next = CadenceBuffer{frame_ops.warp(state.turbo_next->image, params, j), j};
+    cv::Mat frame;
+    if (state.turbo_prev && tween < 1.0)
+      cv::addWeighted(state.turbo_prev->image, 1.0 - tween, state.turbo_next->image, tween, 0.0, frame);
+    else
+      frame = state.turbo_next->image;
+
+    impl.folder.write_frame(j, ops::to_u8_rgb(frame));
+    state.next_frame = j + 1;
+    state.color_reference = frame_ops.color_reference();
+    save_run_state(impl.folder, state);
+    report();
+  }
+
+  if (s.output.write_video) {
+    video::VideoOptions options;
+    options.path = s.output.video.empty() ? impl.folder.default_video_path() : s.output.video;
+    options.codec = video::codec_from_extension(options.path);
+    options.fps = video::frame_rate_from_double(s.fps);
+    options.width = s.width;
+    options.height = s.height;
+    options.crf = s.output.crf;
+    options.preset = s.output.x264_preset;
+    std::error_code ec;
+    fs::path parent = fs::path(options.path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    auto writer = video::open_video_writer(options);
+    for (int j = 0; j < total; ++j) writer->write(impl.folder.read_frame(j));
+    writer->finish();
+    result.video_path = options.path;
+    say("video: " + options.path);
+  }
+  return result;
+}
+
+}  // namespace k3::anim

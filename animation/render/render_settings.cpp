@@ -1,0 +1,337 @@
+// Preset schema version 1 (presets/README.md). Keys and defaults follow Deforum's A1111
+// extension (scripts/deforum_helpers/args.py) where they mean the same thing.
+#include "animation/render/render_settings.h"
+
+#include "animation/render/settings_reader.h"
+#include "src/errors.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace k3::anim {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kModes = {"2D", "3D", "None"};
+const std::vector<std::string> kSeedBehaviors = {"iter", "fixed", "random", "ladder", "alternate", "schedule"};
+const std::vector<std::string> kColorModes = {"None", "RGB", "HSV", "LAB", "Image"};
+const std::vector<std::string> kNoiseTypes = {"uniform", "perlin"};
+const std::vector<std::string> kBorders = {"replicate", "wrap"};
+const std::vector<std::string> kPaddings = {"border", "reflection", "zeros"};
+const std::vector<std::string> kSamplings = {"bicubic", "bilinear", "nearest"};
+const std::vector<std::string> kInterpolations = {"linear", "step", "cubic"};
+const std::vector<std::string> kDevices = {"cpu", "cuda"};
+const std::vector<std::string> kDtypes = {"fp32", "bf16", "fp16"};
+const std::vector<std::string> kSamplers = {"ddpm", "ddim"};
+const std::vector<std::string> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                               "medium",    "slow",      "slower",   "veryslow"};
+
+std::string resolve(const std::string& path, const std::string& base_dir) {
+  if (path.empty() || base_dir.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(base_dir) / path).lexically_normal().string();
+}
+
+void check_image_file(ObjectReader& reader, const std::string& key, const std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) reader.issue(key, "expected an existing image file, got \"" + path + "\" (not found)");
+}
+
+void read_motion(ObjectReader& r, MotionSettings& m) {
+  r.read_schedule("angle", m.angle);
+  r.read_schedule("zoom", m.zoom);
+  r.read_schedule("translation_x", m.translation_x);
+  r.read_schedule("translation_y", m.translation_y);
+  r.read_schedule("translation_z", m.translation_z);
+  r.read_schedule("transform_center_x", m.transform_center_x);
+  r.read_schedule("transform_center_y", m.transform_center_y);
+  r.read_schedule("rotation_3d_x", m.rotation_3d_x);
+  r.read_schedule("rotation_3d_y", m.rotation_3d_y);
+  r.read_schedule("rotation_3d_z", m.rotation_3d_z);
+  r.read("enable_perspective_flip", m.enable_perspective_flip);
+  r.read_schedule("perspective_flip_theta", m.perspective_flip_theta);
+  r.read_schedule("perspective_flip_phi", m.perspective_flip_phi);
+  r.read_schedule("perspective_flip_gamma", m.perspective_flip_gamma);
+  r.read_schedule("perspective_flip_fv", m.perspective_flip_fv);
+  r.read_schedule("fov", m.fov);
+  r.read_schedule("near", m.near);
+  r.read_schedule("far", m.far);
+  r.read_choice("border", m.border, kBorders);
+  r.read_choice("padding_mode", m.padding_mode, kPaddings);
+  r.read_choice("sampling_mode", m.sampling_mode, kSamplings);
+  r.read("use_depth_warping", m.use_depth_warping);
+}
+
+void read_generation(ObjectReader& r, GenerationSettings& g, const std::string& base_dir) {
+  r.read_schedule("denoise", g.denoise);
+  r.read_schedule("guidance", g.guidance);
+  r.read_schedule("steps", g.steps);
+  r.read("first_frame_steps", g.first_frame_steps, 0, 1000);
+  r.read_schedule("noise", g.noise);
+  r.read_choice("noise_type", g.noise_type, kNoiseTypes);
+  r.read("perlin_octaves", g.perlin_octaves, 1, 7);
+  r.read("perlin_persistence", g.perlin_persistence, 0.0, 1.0);
+  r.read_schedule("contrast", g.contrast);
+  r.read_object("anti_blur", [&](ObjectReader& a) {
+    a.read_schedule("kernel", g.anti_blur.kernel);
+    a.read_schedule("sigma", g.anti_blur.sigma);
+    a.read_schedule("amount", g.anti_blur.amount);
+    a.read_schedule("threshold", g.anti_blur.threshold);
+  });
+  r.read_choice("color_coherence", g.color_coherence, kColorModes);
+  r.read("color_coherence_image", g.color_coherence_image);
+  g.color_coherence_image = resolve(g.color_coherence_image, base_dir);
+  check_image_file(r, "color_coherence_image", g.color_coherence_image);
+  if (g.color_coherence == "Image" && g.color_coherence_image.empty())
+    r.issue("color_coherence_image", "expected a reference image file because color_coherence is \"Image\", got none");
+  r.read("cadence", g.cadence, 1, 50);
+  r.read("init_denoise", g.init_denoise, 0.0, 1.0);
+}
+
+void read_seed(ObjectReader& r, SeedSettings& s) {
+  if (r.has("seed")) {
+    const json& v = r.raw().at("seed");
+    if (v.is_number_integer() && v.get<std::int64_t>() >= -1 && v.get<std::int64_t>() <= 0xFFFFFFFFLL) s.seed = v.get<std::int64_t>();
+    else r.issue("seed", "expected an integer in [-1, 4294967295] (-1 = random), got " + json_type_name(v));
+  }
+  r.read_choice("behavior", s.behavior, kSeedBehaviors);
+  r.read("iter_n", s.iter_n, 1, 1000000);
+  r.read_schedule("schedule", s.schedule);
+}
+
+void read_model(ObjectReader& r, ModelSettings& m) {
+  r.read("dir", m.dir);
+  if (r.has("device")) {
+    r.read("device", m.device);
+    if (m.device != "cpu" && m.device.rfind("cuda", 0) != 0) r.issue("device", "expected \"cpu\" or \"cuda[:N]\", got \"" + m.device + "\"");
+  }
+  r.read_choice("dtype", m.dtype, kDtypes);
+  r.read("variant", m.variant);
+  r.read_choice("sampler", m.sampler, kSamplers);
+}
+
+void read_output(ObjectReader& r, OutputSettings& o) {
+  r.read("video", o.video);
+  r.read("crf", o.crf, 0, 51);
+  r.read_choice("x264_preset", o.x264_preset, kX264Presets);
+  r.read("write_video", o.write_video);
+}
+
+void read_prompts(ObjectReader& r, json& prompts) {
+  if (!r.has("prompts")) return;
+  const json& v = r.raw().at("prompts");
+  if (!v.is_object() || v.empty()) {
+    r.issue("prompts", "expected an object of frame -> prompt, e.g. {\"0\": \"a forest\"}, got " + json_type_name(v));
+    return;
+  }
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const json& p = it.value();
+    bool ok = p.is_string() ||
+              (p.is_object() && p.contains("prompt") && p.at("prompt").is_string() &&
+               (!p.contains("negative") || p.at("negative").is_string()) && p.size() <= 2);
+    if (!ok)
+      r.issue("prompts." + it.key(), "expected a prompt string or {\"prompt\": ..., \"negative\": ...}, got " + json_type_name(p));
+  }
+  prompts = v;
+}
+
+void read_story(ObjectReader& r, std::vector<StorySegment>& story, const std::string& base_dir) {
+  if (!r.has("story")) return;
+  const json& v = r.raw().at("story");
+  if (!v.is_array()) return r.issue("story", "expected an array of segments, got " + json_type_name(v));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::string path = r.path_of("story") + "[" + std::to_string(i) + "]";
+    if (!v[i].is_object()) {
+      r.issues().push_back({path, "expected a segment object, got " + json_type_name(v[i])});
+      continue;
+    }
+    StorySegment segment;
+    ObjectReader s(v[i], path, r.issues());
+    s.read("prompt", segment.prompt);
+    s.read("negative", segment.negative);
+    s.read("init_image", segment.init_image);
+    segment.init_image = resolve(segment.init_image, base_dir);
+    check_image_file(s, "init_image", segment.init_image);
+    s.read("duration", segment.duration, 1e-3, 3600.0);
+    s.read("motion", segment.motion);
+    s.read("acceleration", segment.acceleration, -100.0, 100.0);
+    if (segment.prompt.empty() && segment.init_image.empty()) s.issue("prompt", "expected a prompt (or an init_image), got none");
+    s.finish();
+    story.push_back(segment);
+  }
+  if (story.empty()) r.issue("story", "expected at least one segment, got an empty array");
+}
+
+}  // namespace
+
+const std::vector<std::string>& story_motion_field_names() {
+  static const std::vector<std::string> names = {"angle", "translation_x", "translation_y", "translation_z",
+                                                 "rotation_3d_x", "rotation_3d_y", "rotation_3d_z",
+                                                 "perspective_flip_theta", "perspective_flip_phi", "perspective_flip_gamma"};
+  return names;
+}
+
+RenderSettings parse_render_settings(const json& preset, const std::string& source, const std::string& base_dir) {
+  std::vector<SettingsIssue> issues;
+  RenderSettings s;
+  if (!preset.is_object()) {
+    issues.push_back({"(root)", "expected a JSON object, got " + json_type_name(preset)});
+    throw_settings_issues(source, issues);
+  }
+  ObjectReader r(preset, "", issues);
+  r.read("version", s.version, 1, 1000);
+  if (s.version != kPresetSchemaVersion)
+    r.issue("version", "expected " + std::to_string(kPresetSchemaVersion) + " (the schema this k3anim reads), got " + std::to_string(s.version));
+  r.accept("$schema");
+  r.read("name", s.name);
+  r.read("description", s.description);
+  r.read("width", s.width, 64, 4096);
+  r.read("height", s.height, 64, 4096);
+  if (s.width % 8) r.issue("width", "expected a multiple of 8, got " + std::to_string(s.width));
+  if (s.height % 8) r.issue("height", "expected a multiple of 8, got " + std::to_string(s.height));
+  r.read("fps", s.fps, 0.1, 240.0);
+  bool has_frames = r.has("frames");
+  bool has_duration = r.has("duration");
+  if (has_frames && has_duration) r.issue("duration", "expected either \"frames\" or \"duration\", got both");
+  r.read("frames", s.frames, 1, 1000000);
+  double duration = 0;
+  r.read("duration", duration, 1e-3, 36000.0);
+  if (has_duration && !has_frames && duration > 0) s.frames = std::max(1, static_cast<int>(std::lround(duration * s.fps)));
+  r.read_choice("animation_mode", s.animation_mode, kModes);
+  r.read_choice("interpolation", s.interpolation, kInterpolations);
+  read_prompts(r, s.prompts);
+  r.read("negative_prompt", s.negative_prompt);
+  r.read("prompt_blend_frames", s.prompt_blend_frames, 0, 100000);
+  r.read("init_image", s.init_image);
+  s.init_image = resolve(s.init_image, base_dir);
+  check_image_file(r, "init_image", s.init_image);
+  r.read_object("motion", [&](ObjectReader& o) { read_motion(o, s.motion); });
+  r.read_object("generation", [&](ObjectReader& o) { read_generation(o, s.generation, base_dir); });
+  r.read_object("seed", [&](ObjectReader& o) { read_seed(o, s.seed); });
+  r.read_object("model", [&](ObjectReader& o) { read_model(o, s.model); });
+  r.read_object("output", [&](ObjectReader& o) { read_output(o, s.output); });
+  read_story(r, s.story, base_dir);
+  r.read_object("story_motion", [&](ObjectReader& o) {
+    o.read_choice("mode", s.story_motion.mode, {"2D", "3D"});
+    o.read_choice("transition", s.story_motion.transition, {"linear", "step"});
+    if (!o.has("fields")) return;
+    const json& fields = o.raw().at("fields");
+    if (!fields.is_object()) return o.issue("fields", "expected an object of motion field -> value, got " + json_type_name(fields));
+    const auto& names = story_motion_field_names();
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      if (std::find(names.begin(), names.end(), it.key()) == names.end()) {
+        std::string guess = did_you_mean(it.key(), names);
+        o.issue("fields." + it.key(), "unknown motion field" + (guess.empty() ? std::string() : " (did you mean \"" + guess + "\"?)"));
+      } else if (!it.value().is_number() && !it.value().is_string()) {
+        o.issue("fields." + it.key(), "expected a number or an expression of t and a, got " + json_type_name(it.value()));
+      }
+    }
+    s.story_motion.fields = fields;
+  });
+  if (!s.story.empty() && has_frames) r.issue("frames", "expected no frame count with a story (the segments' durations set it), got " + std::to_string(s.frames));
+  r.finish();
+  if (!issues.empty()) throw_settings_issues(source, issues);
+  return s;
+}
+
+RenderSettings load_render_settings(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw FileError("cannot open preset " + path);
+  json preset;
+  try {
+    preset = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw FileError(path + ": expected valid JSON, got a parse error: " + e.what());
+  }
+  return parse_render_settings(preset, path, fs::path(path).parent_path().string());
+}
+
+json to_json(const RenderSettings& s) {
+  const auto& m = s.motion;
+  const auto& g = s.generation;
+  json story = json::array();
+  for (const auto& seg : s.story)
+    story.push_back({{"prompt", seg.prompt}, {"negative", seg.negative}, {"init_image", seg.init_image},
+                     {"duration", seg.duration}, {"motion", seg.motion}, {"acceleration", seg.acceleration}});
+  json out = {
+      {"version", s.version},
+      {"name", s.name},
+      {"description", s.description},
+      {"width", s.width},
+      {"height", s.height},
+      {"fps", s.fps},
+      {"frames", s.frames},
+      {"animation_mode", s.animation_mode},
+      {"interpolation", s.interpolation},
+      {"prompts", s.prompts},
+      {"negative_prompt", s.negative_prompt},
+      {"prompt_blend_frames", s.prompt_blend_frames},
+      {"init_image", s.init_image},
+      {"motion",
+       {{"angle", m.angle}, {"zoom", m.zoom}, {"translation_x", m.translation_x}, {"translation_y", m.translation_y},
+        {"translation_z", m.translation_z}, {"transform_center_x", m.transform_center_x},
+        {"transform_center_y", m.transform_center_y}, {"rotation_3d_x", m.rotation_3d_x},
+        {"rotation_3d_y", m.rotation_3d_y}, {"rotation_3d_z", m.rotation_3d_z},
+        {"enable_perspective_flip", m.enable_perspective_flip}, {"perspective_flip_theta", m.perspective_flip_theta},
+        {"perspective_flip_phi", m.perspective_flip_phi}, {"perspective_flip_gamma", m.perspective_flip_gamma},
+        {"perspective_flip_fv", m.perspective_flip_fv}, {"fov", m.fov}, {"near", m.near}, {"far", m.far},
+        {"border", m.border}, {"padding_mode", m.padding_mode}, {"sampling_mode", m.sampling_mode},
+        {"use_depth_warping", m.use_depth_warping}}},
+      {"generation",
+       {{"denoise", g.denoise}, {"guidance", g.guidance}, {"steps", g.steps}, {"first_frame_steps", g.first_frame_steps},
+        {"noise", g.noise}, {"noise_type", g.noise_type}, {"perlin_octaves", g.perlin_octaves},
+        {"perlin_persistence", g.perlin_persistence}, {"contrast", g.contrast},
+        {"anti_blur",
+         {{"kernel", g.anti_blur.kernel}, {"sigma", g.anti_blur.sigma}, {"amount", g.anti_blur.amount},
+          {"threshold", g.anti_blur.threshold}}},
+        {"color_coherence", g.color_coherence}, {"color_coherence_image", g.color_coherence_image},
+        {"cadence", g.cadence}, {"init_denoise", g.init_denoise}}},
+      {"seed", {{"seed", s.seed.seed}, {"behavior", s.seed.behavior}, {"iter_n", s.seed.iter_n}, {"schedule", s.seed.schedule}}},
+      {"model", {{"dir", s.model.dir}, {"device", s.model.device}, {"dtype", s.model.dtype}, {"variant", s.model.variant}, {"sampler", s.model.sampler}}},
+      {"output", {{"video", s.output.video}, {"crf", s.output.crf}, {"x264_preset", s.output.x264_preset}, {"write_video", s.output.write_video}}},
+  };
+  if (!s.story_motion.fields.empty())
+    out["story_motion"] = {{"mode", s.story_motion.mode}, {"transition", s.story_motion.transition}, {"fields", s.story_motion.fields}};
+  if (!s.story.empty()) {
+    out["story"] = story;
+    out.erase("frames");
+  }
+  return out;
+}
+
+void apply_override(json& preset, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set: expected key.path=value, got \"" + assignment + "\"");
+  std::string key = assignment.substr(0, eq);
+  std::string text = assignment.substr(eq + 1);
+  json value;
+  try {
+    value = json::parse(text);
+  } catch (const json::parse_error&) {
+    value = text;  // bare words and schedules need no quotes
+  }
+  json* node = &preset;
+  std::stringstream parts(key);
+  std::string part;
+  std::vector<std::string> path;
+  while (std::getline(parts, part, '.')) path.push_back(part);
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+    if (!node->is_object()) throw ConfigError("--set " + key + ": expected an object at \"" + path[i] + "\"");
+    if (!node->contains(path[i])) (*node)[path[i]] = json::object();
+    node = &(*node)[path[i]];
+  }
+  if (!node->is_object()) throw ConfigError("--set " + key + ": expected an object above \"" + path.back() + "\"");
+  (*node)[path.back()] = value;
+  // "frames" and "duration" exclude each other: the override wins.
+  if (path.size() == 1 && path[0] == "frames") preset.erase("duration");
+  if (path.size() == 1 && path[0] == "duration") preset.erase("frames");
+}
+
+}  // namespace k3::anim

@@ -1,0 +1,144 @@
+#pragma once
+// The settings of one render: what a preset JSON file (schema version 1, presets/README.md)
+// turns into once validated and filled with defaults. Schedules stay as keyframe strings here;
+// frame_params.h evaluates them per frame.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace k3::anim {
+
+constexpr int kPresetSchemaVersion = 1;
+
+struct MotionSettings {
+  std::string angle = "0:(0)";               // degrees per frame, counter-clockwise (2D)
+  std::string zoom = "0:(1.0)";              // scale factor per frame, > 1 zooms in (2D)
+  std::string translation_x = "0:(0)";       // 2D: pixels per frame; 3D: 1/200 world units per frame
+  std::string translation_y = "0:(0)";
+  std::string translation_z = "0:(0)";       // 3D only
+  std::string transform_center_x = "0:(0.5)";  // pivot, fraction of the width (2D)
+  std::string transform_center_y = "0:(0.5)";
+  std::string rotation_3d_x = "0:(0)";       // degrees per frame (3D)
+  std::string rotation_3d_y = "0:(0)";
+  std::string rotation_3d_z = "0:(0)";
+  bool enable_perspective_flip = false;
+  std::string perspective_flip_theta = "0:(0)";  // degrees
+  std::string perspective_flip_phi = "0:(0)";
+  std::string perspective_flip_gamma = "0:(0)";
+  std::string perspective_flip_fv = "0:(53)";
+  std::string fov = "0:(70)";                // degrees (3D)
+  std::string near = "0:(200)";              // kept for Deforum compatibility (3D)
+  std::string far = "0:(10000)";
+  std::string border = "replicate";          // 2D warp and flip border: replicate, wrap
+  std::string padding_mode = "border";       // 3D: border, reflection, zeros
+  std::string sampling_mode = "bicubic";     // bicubic, bilinear, nearest
+  bool use_depth_warping = false;            // false: flat depth (no depth model in this build)
+};
+
+struct AntiBlurSettings {
+  std::string kernel = "0:(5)";     // odd pixels
+  std::string sigma = "0:(1.0)";
+  std::string amount = "0:(0.1)";   // 0 = off
+  std::string threshold = "0:(0)";  // 0..255
+};
+
+struct GenerationSettings {
+  std::string denoise = "0:(0.35)";  // fraction of the cosine schedule re-run per frame (0..1)
+  std::string guidance = "0:(3.0)";  // classifier-free guidance scale
+  std::string steps = "0:(25)";      // nominal steps; img2img runs about denoise*steps
+  int first_frame_steps = 0;         // text-to-image steps of frame 0; 0 = the steps schedule at frame 0
+  std::string noise = "0:(0.02)";    // pixel noise blend weight (0..1)
+  std::string noise_type = "perlin";  // uniform, perlin
+  int perlin_octaves = 4;
+  double perlin_persistence = 0.5;
+  std::string contrast = "0:(1.0)";  // gain on pixel values
+  AntiBlurSettings anti_blur;
+  std::string color_coherence = "LAB";  // None, RGB, HSV, LAB, Image
+  std::string color_coherence_image;    // reference image file for "Image"
+  int cadence = 1;                      // diffuse every C-th frame, tween the rest
+  double init_denoise = 0.65;           // frame 0 from an init image: fraction re-run (1 = ignore init)
+};
+
+struct SeedSettings {
+  std::int64_t seed = -1;            // -1 = random, drawn once and written to settings.json
+  std::string behavior = "iter";      // iter, fixed, random, ladder, alternate, schedule
+  int iter_n = 1;                     // iter: +1 every N diffused frames
+  std::string schedule = "0:(s)";    // schedule: per-frame seed, s = start seed, -1 = random
+};
+
+struct ModelSettings {
+  std::string dir;             // diffusers folder of Kandinsky 3; "" = preview backend
+  std::string device = "cpu";
+  std::string dtype = "fp32";
+  std::string variant;
+  std::string sampler = "ddpm";
+};
+
+struct OutputSettings {
+  std::string video;       // video file; "" = <run dir>/video.mp4
+  int crf = 17;            // x264 quality
+  std::string x264_preset = "medium";
+  bool write_video = true;
+};
+
+// Story mode (deforum-kandinsky's API): segments stitched into one clip.
+struct StorySegment {
+  std::string prompt;
+  std::string negative;
+  std::string init_image;     // used by the first segment only (frame 0)
+  double duration = 2.0;      // seconds
+  std::string motion = "live";  // a motion preset name (presets/)
+  double acceleration = 1.0;  // scales the preset's motion
+};
+
+// How a motion preset moves the camera when a story segment names it (deforum-kandinsky
+// helpers/script.py Script._animation_params_dict): per-frame values of additive motion
+// fields at acceleration 1 (numbers, or expressions of t and `a` = the acceleration).
+struct StoryMotion {
+  std::string mode = "3D";           // 2D or 3D; a story is 2D only when all its motions are
+  std::string transition = "linear";  // linear: full value ramping to 0; step: on, hold, off
+  nlohmann::json fields = nlohmann::json::object();
+};
+
+struct RenderSettings {
+  int version = kPresetSchemaVersion;
+  std::string name = "render";
+  std::string description;
+  int width = 512;   // pixels, multiple of 8
+  int height = 512;
+  double fps = 12;
+  int frames = 48;       // frame count (or "duration" in seconds in the file)
+  std::string animation_mode = "2D";  // 2D, 3D, None
+  std::string interpolation = "linear";  // keyframe interpolation of every schedule
+  nlohmann::json prompts = nlohmann::json::object({{"0", "a beautiful landscape, highly detailed"}});
+  std::string negative_prompt;   // appended to every frame's negative prompt (Deforum's animation_prompts_negative)
+  int prompt_blend_frames = 0;   // cross-fade length between prompts, in frames (0 = hard switch)
+  std::string init_image;        // frame 0 from this image instead of text-to-image
+  MotionSettings motion;
+  GenerationSettings generation;
+  SeedSettings seed;
+  ModelSettings model;
+  OutputSettings output;
+  std::vector<StorySegment> story;  // non-empty: prompts and motion come from the story
+  StoryMotion story_motion;         // used when a story names this preset as its motion
+};
+
+// The motion fields a story motion may set (additive, neutral value 0).
+const std::vector<std::string>& story_motion_field_names();
+
+// Parses a preset. Every problem (wrong type, unknown key, out-of-range value) is collected and
+// thrown at once as k3::ConfigError with JSON paths; `source` names the file in the message.
+// Relative image paths are resolved against `base_dir` when it is non-empty.
+RenderSettings parse_render_settings(const nlohmann::json& preset, const std::string& source,
+                                     const std::string& base_dir = "");
+RenderSettings load_render_settings(const std::string& path);
+
+// The effective settings as a complete preset (every key), as written to settings.json.
+nlohmann::json to_json(const RenderSettings& settings);
+
+// Applies "--set key.path=value" (value parsed as JSON, else taken as a string) to a preset.
+void apply_override(nlohmann::json& preset, const std::string& assignment);
+
+}  // namespace k3::anim

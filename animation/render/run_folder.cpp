@@ -1,0 +1,137 @@
+#include "animation/render/run_folder.h"
+
+#include "src/errors.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace k3::anim {
+
+namespace fs = std::filesystem;
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw FileError("cannot write " + temp + " (is the folder writable?)");
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) throw FileError("cannot write " + temp + " (disk full?)");
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) throw FileError("cannot rename " + temp + " to " + path);
+}
+
+void write_mat_atomically(const std::string& path, const cv::Mat& image) {
+  cv::Mat m = image.isContinuous() ? image : image.clone();
+  std::ostringstream out;
+  out << "K3MAT1 " << m.rows << " " << m.cols << " " << m.type() << "\n";
+  out.write(reinterpret_cast<const char*>(m.data), static_cast<std::streamsize>(m.total() * m.elemSize()));
+  write_file_atomically(path, out.str());
+}
+
+cv::Mat read_mat(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError("cannot open run-state buffer " + path);
+  std::string magic;
+  int rows = 0, cols = 0, type = 0;
+  in >> magic >> rows >> cols >> type;
+  in.get();
+  if (magic != "K3MAT1" || rows <= 0 || cols <= 0) throw FileError(path + ": expected a K3MAT1 run-state buffer, got something else");
+  cv::Mat m(rows, cols, type);
+  in.read(reinterpret_cast<char*>(m.data), static_cast<std::streamsize>(m.total() * m.elemSize()));
+  if (!in) throw FileError(path + ": truncated run-state buffer");
+  return m;
+}
+
+RunFolder RunFolder::create(const std::string& dir) {
+  std::error_code ec;
+  fs::path path(dir);
+  if (fs::exists(path / "settings.json", ec))
+    throw FileError("run folder " + dir + " already holds a run (use --resume " + dir + " to continue it)");
+  // Remember the first folder level we create, to remove exactly that on failure.
+  fs::path first_created;
+  for (fs::path p = fs::absolute(path, ec); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    first_created = p;
+    if (p == p.parent_path()) break;
+  }
+  try {
+    fs::create_directories(path / "frames", ec);
+    if (ec) throw FileError("cannot create run folder " + dir + ": " + ec.message());
+    fs::create_directories(path / "state", ec);
+    if (ec) throw FileError("cannot create run folder " + dir + "/state: " + ec.message());
+    std::string probe = (path / "state" / ".write-test").string();
+    {
+      std::ofstream out(probe);
+      if (!out) throw FileError("run folder " + dir + " is not writable");
+    }
+    fs::remove(probe, ec);
+  } catch (...) {
+    if (!first_created.empty()) fs::remove_all(first_created, ec);
+    throw;
+  }
+  return RunFolder(dir);
+}
+
+RunFolder RunFolder::open(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_regular_file(fs::path(dir) / "settings.json", ec))
+    throw FileError("expected a run folder with settings.json, got " + dir);
+  return RunFolder(dir);
+}
+
+std::string RunFolder::frame_path(int index) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%06d.png", index);
+  return frames_dir() + "/" + name;
+}
+
+void RunFolder::write_settings(const nlohmann::json& settings) const {
+  write_file_atomically(settings_path(), settings.dump(2) + "\n");
+}
+
+nlohmann::json RunFolder::read_settings() const {
+  std::ifstream in(settings_path());
+  if (!in) throw FileError("cannot open " + settings_path());
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw FileError(settings_path() + ": expected valid JSON, got " + e.what());
+  }
+}
+
+void RunFolder::write_frame(int index, const cv::Mat& rgb8) const {
+  cv::Mat bgr;
+  cv::cvtColor(rgb8, bgr, cv::COLOR_RGB2BGR);
+  std::vector<unsigned char> png;
+  if (!cv::imencode(".png", bgr, png)) throw FileError("cannot encode frame " + std::to_string(index) + " as PNG");
+  write_file_atomically(frame_path(index), std::string(png.begin(), png.end()));
+}
+
+cv::Mat RunFolder::read_frame(int index) const {
+  cv::Mat bgr = cv::imread(frame_path(index), cv::IMREAD_COLOR);
+  if (bgr.empty()) throw FileError("cannot read frame " + frame_path(index));
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  return rgb;
+}
+
+std::string default_run_dir(const std::string& preset_name) {
+  std::string safe;
+  for (char c : preset_name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  if (safe.empty()) safe = "render";
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return "runs/" + safe + "-" + stamp;
+}
+
+}  // namespace k3::anim

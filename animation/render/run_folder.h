@@ -1,0 +1,51 @@
+#pragma once
+// The folder of one render: settings.json (the effective settings), frames/000000.png ...
+// (every output frame, lossless), state/ (the run-state journal and its image buffers) and
+// the video. Every file is written to a temporary name and renamed, so a killed run leaves
+// either the old or the new version of each file, never half of one.
+#include <opencv2/core.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace k3::anim {
+
+// Writes `content` to path + ".tmp" and renames it over `path`. Throws k3::FileError.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+// A float image (any cv::Mat type) stored exactly: a small header and the raw bytes.
+void write_mat_atomically(const std::string& path, const cv::Mat& image);
+cv::Mat read_mat(const std::string& path);  // throws k3::FileError
+
+class RunFolder {
+ public:
+  // Creates `dir` (and frames/, state/) for a new run; refuses a folder that already holds a
+  // run (settings.json) and checks that it is writable. On failure nothing is left behind
+  // that this call created. Throws k3::FileError.
+  static RunFolder create(const std::string& dir);
+  // Opens an existing run folder for --resume. Throws k3::FileError when it is not one.
+  static RunFolder open(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  std::string settings_path() const { return dir_ + "/settings.json"; }
+  std::string frames_dir() const { return dir_ + "/frames"; }
+  std::string state_dir() const { return dir_ + "/state"; }
+  std::string journal_path() const { return dir_ + "/state/journal.json"; }
+  std::string frame_path(int index) const;  // frames/000042.png
+  std::string default_video_path() const { return dir_ + "/video.mp4"; }
+
+  void write_settings(const nlohmann::json& settings) const;
+  nlohmann::json read_settings() const;
+  // Writes an RGB8 frame (CV_8UC3, RGB order) as a PNG, atomically.
+  void write_frame(int index, const cv::Mat& rgb8) const;
+  cv::Mat read_frame(int index) const;  // RGB8
+
+ private:
+  explicit RunFolder(std::string dir) : dir_(std::move(dir)) {}
+  std::string dir_;
+};
+
+// Default run folder name: runs/<name>-<YYYYmmdd-HHMMSS> (name made safe for a path).
+std::string default_run_dir(const std::string& preset_name);
+
+}  // namespace k3::anim

@@ -1,0 +1,39 @@
+#pragma once
+// The run-state journal: everything the render loop needs to continue after frame j exactly
+// as an uninterrupted run would (spec deforum.md 1.16 and 6 #3: persist the state instead of
+// reverse-engineering it from the written frames). Written atomically after every frame.
+#include "animation/render/seed_sequence.h"
+
+#include <opencv2/core.hpp>
+
+#include <optional>
+#include <string>
+
+namespace k3::anim {
+
+class RunFolder;
+
+// One cadence buffer (Deforum's turbo_prev / turbo_next): a float image and the frame index
+// up to which it has been warped.
+struct CadenceBuffer {
+  cv::Mat image;  // CV_32FC3 RGB [0,255]
+  int index = -1;
+};
+
+struct RunState {
+  int next_frame = 0;                 // first frame not yet written
+  int total_frames = 0;
+  SeedState seed;
+  std::optional<CadenceBuffer> turbo_prev;
+  std::optional<CadenceBuffer> turbo_next;
+  cv::Mat color_reference;            // empty until captured
+  std::uint64_t last_seed = 0;        // seed of the last diffused frame (reported)
+};
+
+// Writes the buffers under state/ (names carry the frame, so a journal never points at a
+// newer buffer than itself), then the journal, then removes the buffers it no longer needs.
+void save_run_state(const RunFolder& folder, const RunState& state);
+// Reads the journal; std::nullopt when the run never finished a frame.
+std::optional<RunState> load_run_state(const RunFolder& folder);
+
+}  // namespace k3::anim

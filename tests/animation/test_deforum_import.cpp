@@ -1,0 +1,108 @@
+// Deforum settings import: every supported key mapped, exactly the unsupported ones reported.
+#include "animation/render/deforum_import.h"
+#include "animation/render/render_settings.h"
+#include "src/errors.h"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace k3::anim;
+using nlohmann::json;
+
+namespace {
+// A settings file in the A1111 extension's format (scripts/default_settings.txt key names):
+// every motion and generation key we support, plus keys we do not.
+json a1111_settings() {
+  return json::parse(R"JSON({
+    "W": 640, "H": 360, "seed": 42, "sampler": "Euler a", "steps": 30, "batch_name": "Deforum_{timestring}",
+    "seed_behavior": "ladder", "seed_iter_N": 1, "use_init": false, "strength": 0.8, "strength_0_no_init": true,
+    "init_image": "https://deforum.github.io/a1/I1.png", "tiling": false, "restore_faces": false,
+    "animation_mode": "3D", "max_frames": 120, "border": "replicate",
+    "angle": "0: (0)", "zoom": "0: (1.0025+0.002*sin(1.25*3.14*t/30))",
+    "translation_x": "0: (0)", "translation_y": "0: (0)", "translation_z": "0: (1.75)",
+    "transform_center_x": "0: (0.5)", "transform_center_y": "0: (0.5)",
+    "rotation_3d_x": "0: (0)", "rotation_3d_y": "0: (0)", "rotation_3d_z": "0: (0)",
+    "enable_perspective_flip": false, "perspective_flip_theta": "0: (0)", "perspective_flip_phi": "0: (0)",
+    "perspective_flip_gamma": "0: (0)", "perspective_flip_fv": "0: (53)",
+    "noise_schedule": "0: (0.065)", "strength_schedule": "0: (0.65), 60: (0.5)", "contrast_schedule": "0: (1.0)",
+    "cfg_scale_schedule": "0: (7)", "enable_steps_scheduling": false, "steps_schedule": "0: (25)",
+    "fov_schedule": "0: (70)", "aspect_ratio_schedule": "0: (1)", "aspect_ratio_use_old_formula": false,
+    "near_schedule": "0: (200)", "far_schedule": "0: (10000)",
+    "seed_schedule": "0:(s), 1:(-1), \"max_f-2\":(-1), \"max_f-1\":(s)",
+    "enable_subseed_scheduling": false, "subseed_schedule": "0: (1)",
+    "kernel_schedule": "0: (5)", "sigma_schedule": "0: (1)", "amount_schedule": "0: (0.1)", "threshold_schedule": "0: (0)",
+    "color_coherence": "LAB", "color_coherence_image_path": "", "color_force_grayscale": false,
+    "legacy_colormatch": false, "diffusion_cadence": 2, "optical_flow_cadence": "None",
+    "noise_type": "perlin", "perlin_octaves": 4, "perlin_persistence": 0.5,
+    "use_depth_warping": false, "padding_mode": "border", "sampling_mode": "bicubic",
+    "fps": 15, "skip_video_creation": false,
+    "prompts": {"0": "a tree --neg ugly", "60": "a lake"},
+    "animation_prompts_positive": "masterpiece,", "animation_prompts_negative": "blurry",
+    "sd_model_name": "v1-5", "deforum_git_commit_id": "abc"
+  })JSON");
+}
+}  // namespace
+
+TEST_CASE("strength schedules become denoise schedules", "[unit][render]") {
+  CHECK(strength_to_denoise_schedule("0: (0.65), 60: (0.5)") == "0:(0.35), 60:(0.5)");
+  CHECK(strength_to_denoise_schedule("0:(0.6+0.1*sin(t))") == "0:(1-(0.6+0.1*sin(t)))");
+}
+
+TEST_CASE("an A1111 settings file converts key by key and lists the unsupported keys", "[unit][render]") {
+  auto result = import_deforum_settings(a1111_settings(), "deforum_settings.txt");
+  const json& p = result.preset;
+  INFO(p.dump(2));
+  CHECK(result.flavor == DeforumFlavor::A1111);
+  CHECK(p["width"] == 640);
+  CHECK(p["height"] == 360);
+  CHECK(p["frames"] == 120);
+  CHECK(p["fps"] == 15.0);
+  CHECK(p["animation_mode"] == "3D");
+  CHECK(p["seed"]["seed"] == 42);
+  CHECK(p["seed"]["behavior"] == "ladder");
+  CHECK(p["generation"]["denoise"] == "0:(0.35), 60:(0.5)");
+  CHECK(p["generation"]["guidance"] == "0:(6)");
+  CHECK(p["generation"]["steps"] == "0:(30)");
+  CHECK(p["generation"]["noise"] == "0: (0.065)");
+  CHECK(p["generation"]["cadence"] == 2);
+  CHECK(p["generation"]["anti_blur"]["amount"] == "0: (0.1)");
+  CHECK(p["motion"]["translation_z"] == "0: (1.75)");
+  CHECK(p["motion"]["zoom"] == "0: (1.0025+0.002*sin(1.25*3.14*t/30))");
+  CHECK(p["motion"]["fov"] == "0: (70)");
+  CHECK(p["prompts"]["0"] == "masterpiece, a tree --neg ugly");
+  CHECK(p["negative_prompt"] == "blurry");
+  CHECK(p["init_image"] == "");  // use_init false
+
+  std::set<std::string> reported;
+  for (const auto& w : result.warnings) reported.insert(w.key);
+  std::set<std::string> expected = {"sampler", "tiling", "restore_faces", "aspect_ratio_schedule",
+                                    "aspect_ratio_use_old_formula", "enable_subseed_scheduling", "subseed_schedule",
+                                    "skip_video_creation", "sd_model_name", "deforum_git_commit_id"};
+  CHECK(reported == expected);
+  // The converted preset is a valid preset.
+  CHECK_NOTHROW(parse_render_settings(p, "converted.json"));
+}
+
+TEST_CASE("deforum-kandinsky settings keep strength as denoise", "[unit][render]") {
+  json dk = {{"W", 640}, {"H", 640}, {"prior_seed", -1}, {"strength_schedule", "0:(0.12), 96:(0.15)"},
+             {"flip_2d_perspective", true}, {"fov", 40}, {"near_plane", 200}, {"far_plane", 10000}, {"midas_weight", 0.3}};
+  auto result = import_deforum_settings(dk, "dk.json");
+  CHECK(result.flavor == DeforumFlavor::DeforumKandinsky);
+  CHECK(result.preset["generation"]["denoise"] == "0:(0.12), 96:(0.15)");
+  CHECK(result.preset["motion"]["enable_perspective_flip"] == true);
+  CHECK(result.preset["motion"]["fov"] == "0:(40)");
+  std::set<std::string> reported;
+  for (const auto& w : result.warnings) reported.insert(w.key);
+  CHECK(reported == std::set<std::string>{"midas_weight", "prior_seed"});
+}
+
+TEST_CASE("a supported key with a value of the wrong type names the key", "[unit][render]") {
+  json bad = {{"W", "wide"}};
+  try {
+    import_deforum_settings(bad, "bad.txt");
+    FAIL("no error");
+  } catch (const k3::ConfigError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("W: expected a number"));
+  }
+}
