@@ -78,7 +78,7 @@ TEST_CASE("An AAC soundtrack is copied into MP4 and cut within one audio frame",
   check_audio(options.path, "aac", 2.0);
 }
 
-TEST_CASE("A positive offset delays the sound with silence; a negative one skips its start", "[unit]") {
+TEST_CASE("A positive offset delays the sound with silence and a negative one skips its start", "[unit]") {
   require_ffmpeg();
   k3::test::TempDir dir("audio-offset");
   k3::test::write_sine_wav(dir / "tone.wav", 2.5, 48000, 1);

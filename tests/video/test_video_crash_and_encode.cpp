@@ -66,7 +66,7 @@ std::string probe_rate(const std::string& path) {
 }
 }  // namespace
 
-TEST_CASE("An encode killed mid-way leaves no video at the final name; k3anim encode then builds it whole", "[unit]") {
+TEST_CASE("An encode killed mid-way leaves no video at the final name and k3anim encode then builds it whole", "[unit]") {
   if (!k3::test::command_exists("ffprobe")) FAIL("ffprobe (package ffmpeg) is needed");
   k3::test::TempDir run("video-crash");
   k3::test::write_file(run / "settings.json", R"({"fps": 15, "max_frames": 2000})");
