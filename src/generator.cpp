@@ -1,0 +1,112 @@
+// The torch-free facade (src/generator.h) over the libtorch pipelines: models are loaded once,
+// prompt embeddings are cached by text, every frame only runs the denoising loop.
+// Follows diffusers pipelines/kandinsky3 (__call__ arguments: prompt, negative_prompt,
+// num_inference_steps, guidance_scale, height/width, strength, generator).
+#include "src/generator.h"
+
+#include "src/errors.h"
+#include "src/kandinsky3_models.h"
+#include "src/pipeline.h"
+
+#include <optional>
+
+namespace k3 {
+
+namespace {
+
+int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
+
+// Bicubic resize of [B, C, H, W] float images (used only when a size is not a multiple of 64).
+torch::Tensor resize(const torch::Tensor& images, int64_t height, int64_t width) {
+  if (images.size(2) == height && images.size(3) == width) return images;
+  namespace F = torch::nn::functional;
+  return F::interpolate(images, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{height, width})
+                                    .mode(torch::kBicubic)
+                                    .align_corners(false));
+}
+
+class TorchGenerator final : public Generator {
+ public:
+  explicit TorchGenerator(const GeneratorOptions& options) {
+    ModelLoadOptions load;
+    load.model_dir = options.model_dir;
+    load.variant = options.variant;
+    load.device = parse_device(options.device);
+    load.dtype = parse_dtype(options.dtype, load.device);
+    models_ = Kandinsky3Models::load(load);
+    pipeline_ = std::make_unique<Kandinsky3Img2ImgPipeline>(models_.unet, models_.movq, models_.scheduler);
+    sampler_ = options.sampler;
+    ddim_eta_ = options.ddim_eta;
+  }
+
+  ImageRGB8 text_to_image(const GenerationRequest& request, const StepCallback& on_step) override {
+    const auto settings = settings_of(request);
+    SeededNoise noise(request.seed);
+    auto decoded = pipeline_->text_to_image(conditioning(request, settings), request.height, request.width, settings,
+                                            noise, {}, progress(on_step));
+    // diffusers returns the 64-rounded size; the facade returns what was asked for.
+    return tensor_to_images(resize(decoded, request.height, request.width)).front();
+  }
+
+  ImageRGB8 image_to_image(const ImageRGB8& init, const GenerationRequest& request,
+                           const StepCallback& on_step) override {
+    if (init.empty()) throw ConfigError("image_to_image: expected an init picture, got an empty one");
+    const auto settings = settings_of(request);
+    const int64_t multiple = models_.movq->config().downscale_factor() * 8;
+    auto image = images_to_tensor({init});
+    // The UNet needs latents divisible by 8: work at the next multiple of 64 and come back.
+    image = resize(image, round_up(init.height, multiple), round_up(init.width, multiple));
+    SeededNoise noise(request.seed);
+    auto decoded = pipeline_->image_to_image(image, conditioning(request, settings), request.denoise, settings, noise,
+                                             progress(on_step));
+    return tensor_to_images(resize(decoded, init.height, init.width)).front();
+  }
+
+  void precompute_prompts(const std::vector<std::string>& prompts) override {
+    require_prompt_encoder().precompute(prompts);
+  }
+
+  void release_text_encoder() override {
+    if (models_.prompt_encoder) models_.prompt_encoder->release_text_encoder();
+  }
+
+ private:
+  DenoiseSettings settings_of(const GenerationRequest& request) const {
+    DenoiseSettings settings;
+    settings.steps = request.steps;
+    settings.guidance = request.guidance;
+    settings.sampler = sampler_;
+    settings.ddim_eta = ddim_eta_;
+    return settings;
+  }
+
+  PromptEncoder& require_prompt_encoder() {
+    if (!models_.prompt_encoder) throw Error("generator: the text encoder was not loaded");
+    return *models_.prompt_encoder;
+  }
+
+  GuidanceBatch conditioning(const GenerationRequest& request, const DenoiseSettings& settings) {
+    std::optional<std::vector<std::string>> negative;
+    if (!request.negative_prompt.empty()) negative = std::vector<std::string>{request.negative_prompt};
+    return guidance_batch(require_prompt_encoder().encode({request.prompt}, settings.guided(), negative));
+  }
+
+  static LatentStepCallback progress(const StepCallback& on_step) {
+    if (!on_step) return {};
+    return [on_step](int step, int total, const torch::Tensor&) { return on_step(step + 1, total); };
+  }
+
+  Kandinsky3Models models_;
+  std::unique_ptr<Kandinsky3Img2ImgPipeline> pipeline_;
+  std::string sampler_;
+  double ddim_eta_ = 0.0;
+};
+
+}  // namespace
+
+std::unique_ptr<Generator> Generator::load(const GeneratorOptions& options) {
+  return std::make_unique<TorchGenerator>(options);
+}
+
+}  // namespace k3

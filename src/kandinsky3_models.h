@@ -1,0 +1,45 @@
+#pragma once
+// Loads the components of a diffusers Kandinsky 3 folder once (UNet, MoVQ, scheduler config,
+// tokenizer + T5 encoder behind a prompt cache), on the device and in the dtype asked for.
+// Follows diffusers pipeline_utils.py (DiffusionPipeline.from_pretrained: model_index.json,
+// per-component config.json and weights).
+#include "src/movq.h"
+#include "src/prompt_encoder.h"
+#include "src/scheduler_config.h"
+#include "src/unet.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace k3 {
+
+struct ModelLoadOptions {
+  std::string model_dir;
+  std::string variant;              // "" or "fp16" (see ModelFolder::open)
+  torch::Device device = torch::kCPU;
+  torch::ScalarType dtype = torch::kFloat;
+  bool load_text_encoder = true;    // false: prompts must come as embeddings
+};
+
+struct Kandinsky3Models {
+  Kandinsky3UNet unet{nullptr};
+  VQModel movq{nullptr};
+  SchedulerConfig scheduler;
+  std::unique_ptr<PromptEncoder> prompt_encoder;  // null when not loaded
+  std::vector<std::string> warnings;              // unknown config keys and the like
+
+  // Checks model_index.json's class names, builds every network from its config.json and loads
+  // its weights strictly. Throws FileError / ConfigError / WeightError naming the file at fault.
+  static Kandinsky3Models load(const ModelLoadOptions& options);
+};
+
+// "cpu", "cuda", "cuda:1" -> device (ConfigError for others, or for CUDA without a CUDA build/GPU).
+torch::Device parse_device(const std::string& name);
+// "fp32" | "float32", "bf16" | "bfloat16", "fp16" | "float16" -> dtype. fp16 on the CPU is refused
+// (libtorch's CPU convolutions lack it): ConfigError naming the alternatives.
+torch::ScalarType parse_dtype(const std::string& name, const torch::Device& device);
+
+}  // namespace k3
