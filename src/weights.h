@@ -27,7 +27,9 @@ class WeightStore {
   std::vector<std::string> names() const;  // sorted
   const TensorRecord& record(const std::string& name) const;  // throws WeightError if absent
   // The tensor converted to `dtype` on `device`. A CPU tensor of the stored dtype aliases the
-  // file's mapping (copy-on-write) when it is suitably aligned; otherwise it is a copy.
+  // file's mapping when it is suitably aligned; otherwise it is a copy. The mapping is private
+  // (copy-on-write): writes to an aliased tensor never reach the file, but later tensor() calls
+  // of this store see them.
   torch::Tensor tensor(const std::string& name, torch::ScalarType dtype, torch::Device device) const;
   const std::vector<std::string>& files() const { return files_; }
   // Files joined with ", " for error messages.
