@@ -67,9 +67,43 @@ const FunctionInfo kFunctions[] = {
 #undef K3_UNARY
 constexpr int kFunctionCount = static_cast<int>(sizeof(kFunctions) / sizeof(kFunctions[0]));
 
-std::string function_names() {
-  std::string names;
-  for (const auto& f : kFunctions) names += (names.empty() ? "" : ", ") + std::string(f.name);
+// Edit distance (insertions, deletions, substitutions), for "did you mean" hints.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "'sinn' (did you mean 'sin'?)" when one candidate is close, else the whole list.
+std::string unknown_name_detail(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = 3;  // at most two edits, and less than half the name
+  if (name.size() <= 64)
+    for (const std::string& c : candidates) {
+      const std::size_t d = edit_distance(name, c);
+      if (d < best_distance && 2 * d < std::max(name.size(), c.size())) {
+        best = c;
+        best_distance = d;
+      }
+    }
+  if (!best.empty()) return "'" + name + "' (did you mean '" + best + "'?)";
+  std::string list;
+  for (const std::string& c : candidates) list += (list.empty() ? "" : ", ") + c;
+  return "'" + name + "' (expected one of " + list + ")";
+}
+
+std::vector<std::string> function_name_list() {
+  std::vector<std::string> names;
+  for (const auto& f : kFunctions) names.emplace_back(f.name);
   return names;
 }
 
@@ -393,9 +427,9 @@ class ExpressionParser {
       for (const auto& f : kFunctions)
         if (name == f.name)
           fail(ScheduleErrorKind::Syntax, tok.end, "expected '(' after function '" + name + "'");
-      fail(ScheduleErrorKind::UnknownVariable, tok.begin,
-           "'" + name + "' (expected one of " +
-               std::string(key ? "" : "t, ") + "max_f, s, fps, pi, e)");
+      std::vector<std::string> variables = {"max_f", "s", "fps", "pi", "e"};
+      if (!key) variables.insert(variables.begin(), "t");
+      fail(ScheduleErrorKind::UnknownVariable, tok.begin, unknown_name_detail(name, variables));
     }
   }
 
@@ -408,8 +442,7 @@ class ExpressionParser {
       if (name == "t" || name == "max_f" || name == "s" || name == "fps" || name == "pi" || name == "e")
         fail(ScheduleErrorKind::UnknownFunction, name_token.begin,
              "'" + name + "' is a variable, not a function (write '*' to multiply)");
-      fail(ScheduleErrorKind::UnknownFunction, name_token.begin,
-           "'" + name + "' (expected one of " + function_names() + ")");
+      fail(ScheduleErrorKind::UnknownFunction, name_token.begin, unknown_name_detail(name, function_name_list()));
     }
     const std::size_t open = token_.begin;
     DepthGuard guard(*this, open);

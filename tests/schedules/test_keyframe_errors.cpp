@@ -107,7 +107,7 @@ TEST_CASE("a schedule error shows the text and a caret under the column", "[unit
     FAIL("no error");
   } catch (const ScheduleError& e) {
     const std::string expected =
-        "schedule 'zoom', keyframe 1, column 18: unknown function: 'sinn' (expected one of";
+        "schedule 'zoom', keyframe 1, column 18: unknown function: 'sinn' (did you mean 'sin'?)";
     CHECK(std::string(e.what()).substr(0, expected.size()) == expected);
     const std::string tail = "\n  0:(1.0), 10:(1.0+sinn(t))\n                   ^";
     const std::string what = e.what();
@@ -146,6 +146,22 @@ TEST_CASE("long schedules show a window around the caret", "[unit]") {
     const std::size_t caret_col = what.size() - caret_line - 2;  // position of '^' in its line
     CHECK(what.substr(excerpt + 1 + caret_col, 4) == "oops");
   }
+}
+
+TEST_CASE("unknown names get a hint or the list of known ones", "[unit]") {
+  auto message = [](const std::string& text) {
+    try {
+      KeyframeSchedule::parse("zoom", text);
+    } catch (const ScheduleError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(message("0:(maxf)"), Catch::Contains("'maxf' (did you mean 'max_f'?)"));
+  CHECK_THAT(message("0:(arcsinn(t))"), Catch::Contains("'arcsinn' (did you mean 'arcsin'?)"));
+  CHECK_THAT(message("0:(zoom)"), Catch::Contains("'zoom' (expected one of t, max_f, s, fps, pi, e)"));
+  CHECK_THAT(message("0:(x), 5:(t)"), Catch::Contains("'x' (expected one of t, max_f, s, fps, pi, e)"));
+  CHECK_THAT(message("0:(frobnicate(t))"), Catch::Contains("(expected one of sin, cos, tan"));
 }
 
 TEST_CASE("bad contexts are refused", "[unit]") {
