@@ -54,7 +54,7 @@ Timing time_it(int repetitions, const std::function<void(int)>& body) {
 }
 
 void report(const std::string& name, const Timing& t) {
-  std::printf("%-52s %9.2f %9.2f %9.2f\n", name.c_str(), t.median_ms, t.min_ms, t.cpu_ms);
+  std::printf("%-58s %9.2f %9.2f %9.2f\n", name.c_str(), t.median_ms, t.min_ms, t.cpu_ms);
   std::fflush(stdout);
 }
 
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
 
   std::printf("k3_frame ops, %dx%d CV_32FC3, %d repetitions, OpenCV threads %d\n", size, size, repetitions,
               cv::getNumThreads());
-  std::printf("%-52s %9s %9s %9s\n", "operation", "median ms", "min ms", "CPU ms");
+  std::printf("%-58s %9s %9s %9s\n", "operation", "median ms", "min ms", "CPU ms");
 
   const SamplingOptions bilinear{BorderMode::Replicate, Interpolation::Bilinear};
   const SamplingOptions bicubic{BorderMode::Replicate, Interpolation::Bicubic};
@@ -125,6 +125,12 @@ int main(int argc, char** argv) {
     report("match_colors " + to_string(space) + " (template cached)",
            time_it(repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl); }));
   }
+  {
+    const ColorTemplate tmpl = make_color_template(reference, ColorSpace::LAB);
+    report("match_colors LAB binned 16384 (fast mode)",
+           time_it(repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl, 1.0, HistogramMatchOptions{16384}); }));
+  }
+  report("rgb_to_space LAB", time_it(repetitions, [&](int) { cv::Mat m = rgb_to_space(frame, ColorSpace::LAB); }));
   report("make_color_template LAB (on a reference change)",
          time_it(repetitions, [&](int) { ColorTemplate t = make_color_template(reference, ColorSpace::LAB); }));
   report("apply_contrast", time_it(repetitions, [&](int) { cv::Mat m = apply_contrast(frame, 1.02); }));
@@ -148,15 +154,19 @@ int main(int argc, char** argv) {
          }));
 
   const ColorTemplate lab = make_color_template(reference, ColorSpace::LAB);
-  const auto chain = [&](int i, const SamplingOptions& sampling) {
+  const auto chain = [&](int i, const SamplingOptions& sampling, int bins) {
     cv::Mat m = warp_3d(frame, cv::Mat(), w3, sampling);
-    m = match_colors(m, lab);
+    m = match_colors(m, lab, 1.0, HistogramMatchOptions{bins});
     m = apply_contrast(m, 1.0);
     m = anti_blur(m, sharpen);
     noise.seed = static_cast<std::uint64_t>(i);
     m = add_noise(m, noise);
   };
-  report("CHAIN 3D(bilinear)+LAB+contrast+anti-blur+perlin", time_it(repetitions, [&](int i) { chain(i, bilinear); }));
-  report("CHAIN 3D(bicubic)+LAB+contrast+anti-blur+perlin", time_it(repetitions, [&](int i) { chain(i, bicubic); }));
+  report("CHAIN 3D(bilinear)+LAB exact+contrast+anti-blur+perlin", time_it(repetitions, [&](int i) { chain(i, bilinear, 0); }));
+  report("CHAIN 3D(bicubic)+LAB exact+contrast+anti-blur+perlin", time_it(repetitions, [&](int i) { chain(i, bicubic, 0); }));
+  report("CHAIN 3D(bilinear)+LAB binned+contrast+anti-blur+perlin",
+         time_it(repetitions, [&](int i) { chain(i, bilinear, 16384); }));
+  report("CHAIN 3D(bicubic)+LAB binned+contrast+anti-blur+perlin",
+         time_it(repetitions, [&](int i) { chain(i, bicubic, 16384); }));
   return 0;
 }

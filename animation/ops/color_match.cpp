@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "animation/ops/image_convert.h"
+#include "animation/ops/lab_convert.h"
 #include "src/errors.h"
 
 namespace k3::ops {
@@ -31,9 +32,10 @@ std::string to_string(ColorSpace space) {
 cv::Mat rgb_to_space(const cv::Mat& rgb, ColorSpace space) {
   require_float_rgb(rgb, "rgb_to_space");
   if (space == ColorSpace::None || space == ColorSpace::RGB) return rgb.clone();
+  if (space == ColorSpace::LAB) return rgb255_to_lab(rgb);
   cv::Mat unit, out;
   rgb.convertTo(unit, CV_32F, 1.0 / 255.0);
-  cv::cvtColor(unit, out, space == ColorSpace::HSV ? cv::COLOR_RGB2HSV : cv::COLOR_RGB2Lab);
+  cv::cvtColor(unit, out, cv::COLOR_RGB2HSV);
   return out;
 }
 
@@ -60,12 +62,13 @@ ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space
   return t;
 }
 
-cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength) {
+cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength,
+                     const HistogramMatchOptions& matching) {
   require_float_rgb(image_rgb, "match_colors");
   if (!(strength >= 0.0 && strength <= 1.0))
     throw ConfigError("colour match strength: expected a value in [0,1], got " + std::to_string(strength));
   if (reference.space == ColorSpace::None || strength == 0.0) return image_rgb.clone();
-  cv::Mat matched = space_to_rgb(match_histograms(rgb_to_space(image_rgb, reference.space), reference.histograms),
+  cv::Mat matched = space_to_rgb(match_histograms(rgb_to_space(image_rgb, reference.space), reference.histograms, matching),
                                  reference.space);
   if (strength == 1.0) return matched;
   cv::Mat blended;
@@ -73,8 +76,9 @@ cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, d
   return blended;
 }
 
-cv::Mat match_colors(const cv::Mat& image_rgb, const cv::Mat& reference_rgb, ColorSpace space, double strength) {
-  return match_colors(image_rgb, make_color_template(reference_rgb, space), strength);
+cv::Mat match_colors(const cv::Mat& image_rgb, const cv::Mat& reference_rgb, ColorSpace space, double strength,
+                     const HistogramMatchOptions& matching) {
+  return match_colors(image_rgb, make_color_template(reference_rgb, space), strength, matching);
 }
 
 }  // namespace k3::ops

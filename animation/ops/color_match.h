@@ -33,9 +33,11 @@ ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space
 
 // Matches a CV_32FC3 RGB image to the template, then blends: out = (1-s)*image + s*matched,
 // s = `strength` in [0,1] (Deforum: 1). ColorSpace::None returns the image unchanged.
+// `matching` picks exact (default) or the fast binned histogram matching.
 // Throws k3::ConfigError on a bad image or strength.
-cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength = 1.0);
+cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength = 1.0,
+                     const HistogramMatchOptions& matching = {});
 cv::Mat match_colors(const cv::Mat& image_rgb, const cv::Mat& reference_rgb, ColorSpace space,
-                     double strength = 1.0);
+                     double strength = 1.0, const HistogramMatchOptions& matching = {});
 
 }  // namespace k3::ops

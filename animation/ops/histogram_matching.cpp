@@ -104,6 +104,55 @@ void match_channel(const cv::Mat& source_plane, const HistogramTemplate::Channel
   }
 }
 
+// Fast mode: one pass for the range, one for the per-bin counts and extremes, one to map.
+void match_channel_binned(const cv::Mat& source_plane, const HistogramTemplate::Channel& reference, int bins,
+                          cv::Mat& out_plane) {
+  const std::size_t n = source_plane.total();
+  const float* in = source_plane.ptr<float>();
+  float* out = out_plane.ptr<float>();
+  float lo = in[0], hi = in[0];
+  for (std::size_t i = 1; i < n; ++i) {
+    lo = std::min(lo, in[i]);
+    hi = std::max(hi, in[i]);
+  }
+  MonotoneInterp interp{reference.quantiles, reference.values};
+  if (!(hi > lo)) {
+    std::fill(out, out + n, static_cast<float>(interp(1.0)));
+    return;
+  }
+  const double scale = bins / (static_cast<double>(hi) - lo);
+  const auto bin_of = [&](float v) { return std::min(bins - 1, static_cast<int>((static_cast<double>(v) - lo) * scale)); };
+  std::vector<std::uint32_t> count(bins, 0);
+  std::vector<float> bin_min(bins, hi), bin_max(bins, lo);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int b = bin_of(in[i]);
+    ++count[b];
+    bin_min[b] = std::min(bin_min[b], in[i]);
+    bin_max[b] = std::max(bin_max[b], in[i]);
+  }
+  // Per bin: output at its smallest value (`base`) and the slope up to its largest value.
+  std::vector<float> base(bins, 0.f), slope(bins, 0.f);
+  std::size_t before = 0;
+  for (int b = 0; b < bins; ++b) {
+    if (count[b] == 0) continue;
+    const double q_max = static_cast<double>(before + count[b]) / static_cast<double>(n);  // exact
+    if (bin_min[b] == bin_max[b]) {
+      base[b] = static_cast<float>(interp(q_max));
+    } else {
+      // The smallest value's count is unknown: taken as one.
+      const double at_min = interp(static_cast<double>(before + 1) / static_cast<double>(n));
+      const double at_max = interp(q_max);
+      base[b] = static_cast<float>(at_min);
+      slope[b] = static_cast<float>((at_max - at_min) / (static_cast<double>(bin_max[b]) - bin_min[b]));
+    }
+    before += count[b];
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const int b = bin_of(in[i]);
+    out[i] = base[b] + (in[i] - bin_min[b]) * slope[b];
+  }
+}
+
 void require_float(const cv::Mat& image, const char* what) {
   if (image.empty() || image.depth() != CV_32F)
     throw ConfigError(std::string(what) + ": expected a non-empty float (CV_32FCn) image, got " +
@@ -124,8 +173,12 @@ HistogramTemplate HistogramTemplate::from_image(const cv::Mat& reference) {
   return t;
 }
 
-cv::Mat match_histograms(const cv::Mat& source, const HistogramTemplate& reference) {
+cv::Mat match_histograms(const cv::Mat& source, const HistogramTemplate& reference,
+                         const HistogramMatchOptions& options) {
   require_float(source, "histogram matching source");
+  if (options.source_bins != 0 && (options.source_bins < 256 || options.source_bins > (1 << 24)))
+    throw ConfigError("histogram matching source_bins: expected 0 (exact) or 256..16777216, got " +
+                      std::to_string(options.source_bins));
   if (static_cast<std::size_t>(source.channels()) != reference.channels.size())
     throw ConfigError("histogram matching: expected a source with " + std::to_string(reference.channels.size()) +
                       " channels like the reference, got " + std::to_string(source.channels()));
@@ -134,15 +187,20 @@ cv::Mat match_histograms(const cv::Mat& source, const HistogramTemplate& referen
   std::vector<cv::Mat> matched(planes.size());
   for (auto& m : matched) m.create(source.size(), CV_32FC1);
   cv::parallel_for_(cv::Range(0, static_cast<int>(planes.size())), [&](const cv::Range& range) {
-    for (int c = range.start; c < range.end; ++c) match_channel(planes[c], reference.channels[c], matched[c]);
+    for (int c = range.start; c < range.end; ++c) {
+      if (options.source_bins == 0)
+        match_channel(planes[c], reference.channels[c], matched[c]);
+      else
+        match_channel_binned(planes[c], reference.channels[c], options.source_bins, matched[c]);
+    }
   });
   cv::Mat out;
   cv::merge(matched, out);
   return out;
 }
 
-cv::Mat match_histograms(const cv::Mat& source, const cv::Mat& reference) {
-  return match_histograms(source, HistogramTemplate::from_image(reference));
+cv::Mat match_histograms(const cv::Mat& source, const cv::Mat& reference, const HistogramMatchOptions& options) {
+  return match_histograms(source, HistogramTemplate::from_image(reference), options);
 }
 
 }  // namespace k3::ops

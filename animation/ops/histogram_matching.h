@@ -22,9 +22,20 @@ struct HistogramTemplate {
   static HistogramTemplate from_image(const cv::Mat& reference);
 };
 
+struct HistogramMatchOptions {
+  // 0 (default): exact, skimage's algorithm (a sort of each source channel).
+  // N >= 256: fast mode without a sort. The source's distribution is read from N bins over its
+  // value range; a bin that holds one distinct value (every bin, for 8-bit-origin data with
+  // N >= 256 * range / 255) is matched exactly, and in a bin holding several values the output
+  // is interpolated linearly between the exact match of its largest value and an estimate
+  // for its smallest. The reference side stays exact.
+  int source_bins = 0;
+};
+
 // `source` (CV_32FCn, n = the template's channel count) matched channel by channel.
-// Throws k3::ConfigError on a type or channel mismatch.
-cv::Mat match_histograms(const cv::Mat& source, const HistogramTemplate& reference);
-cv::Mat match_histograms(const cv::Mat& source, const cv::Mat& reference);
+// Throws k3::ConfigError on a type or channel mismatch or a bad bin count.
+cv::Mat match_histograms(const cv::Mat& source, const HistogramTemplate& reference,
+                         const HistogramMatchOptions& options = {});
+cv::Mat match_histograms(const cv::Mat& source, const cv::Mat& reference, const HistogramMatchOptions& options = {});
 
 }  // namespace k3::ops

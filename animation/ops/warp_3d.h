@@ -32,7 +32,9 @@ constexpr double kDeforumTranslationScale = 1.0 / 200.0;
 // Throws k3::ConfigError on a bad fov, near/far, aspect ratio or depth size/type.
 void warp_3d_maps(cv::Size size, const cv::Mat& depth, const Warp3D& warp, cv::Mat& map_x, cv::Mat& map_y);
 
-// Warps a CV_32FC3 RGB image (same size out), clamped to [0,255].
+// Warps a CV_32FC3 RGB image (same size out), clamped to [0,255]. With Deforum's perspective
+// flip enabled in 3D mode, apply perspective_flip() first, then this (as Deforum does).
+// Deforum's default 3D sampling is bicubic with "border" (= Replicate) padding.
 cv::Mat warp_3d(const cv::Mat& image, const cv::Mat& depth, const Warp3D& warp, const SamplingOptions& sampling);
 
 }  // namespace k3::ops

@@ -158,3 +158,25 @@ TEST_CASE("ColorReference decides when the reference changes", "[unit]") {
     CHECK_THROWS_AS(ColorReference::rolling(0), k3::ConfigError);
   }
 }
+
+TEST_CASE("binned histogram matching equals exact on 8-bit data and stays close otherwise", "[unit]") {
+  const cv::Mat reference = k3::test::random_test_image(256, 192, 11);
+  cv::Mat eight_bit = k3::test::random_test_image(256, 192, 12);
+  eight_bit.convertTo(eight_bit, CV_8UC3);
+  eight_bit.convertTo(eight_bit, CV_32FC3);  // integer values: one distinct value per bin
+  const HistogramTemplate tmpl = HistogramTemplate::from_image(reference);
+  const HistogramMatchOptions fast{4096};
+  CHECK(cv::norm(match_histograms(eight_bit, tmpl, fast), match_histograms(eight_bit, tmpl), cv::NORM_INF) == 0.0);
+
+  const cv::Mat continuous = k3::test::smooth_test_image(256, 192) * 0.5 + k3::test::random_test_image(256, 192, 13) * 0.5;
+  const cv::Mat exact = match_histograms(continuous, tmpl);
+  const cv::Mat binned = match_histograms(continuous, tmpl, HistogramMatchOptions{16384});
+  const double worst = cv::norm(exact, binned, cv::NORM_INF);
+  const double mean = cv::norm(exact, binned, cv::NORM_L1) / (exact.total() * 3);
+  WARN("binned (16384) vs exact histogram matching on 256x192 continuous data: max " << worst << ", mean " << mean
+                                                                                    << " (0..255)");
+  CHECK(worst < 1.0);
+  CHECK(mean < 0.05);
+  CHECK_THROWS_WITH(match_histograms(continuous, tmpl, HistogramMatchOptions{100}),
+                    Catch::Contains("source_bins") && Catch::Contains("got 100"));
+}
