@@ -13,8 +13,10 @@
 namespace k3::ops {
 namespace {
 
-// Order-preserving map of a float to an unsigned key (negative values reversed).
+// Order-preserving map of a float to an unsigned key (negative values reversed). -0 and +0
+// share a key, as numpy.unique counts them as one value.
 std::uint32_t order_key(float v) {
+  if (v == 0.f) v = 0.f;
   std::uint32_t bits;
   std::memcpy(&bits, &v, sizeof bits);
   return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);

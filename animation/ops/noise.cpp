@@ -82,16 +82,28 @@ void perlin_row(const std::vector<PerlinOctave>& octaves, int row, int height, f
     const float fy = static_cast<float>(position - cy);
     const float ty = fade(fy);
     const float scale = sqrt2 * oc.amplitude;
-    for (int c = 0; c < width; ++c) {
-      const int cx = oc.col_cell[c];
-      const float fx = oc.col_frac[c];
-      const float n00 = oc.gy(cy, cx) * fy + oc.gx(cy, cx) * fx;
-      const float n10 = oc.gy(cy + 1, cx) * (fy - 1.f) + oc.gx(cy + 1, cx) * fx;
-      const float n01 = oc.gy(cy, cx + 1) * fy + oc.gx(cy, cx + 1) * (fx - 1.f);
-      const float n11 = oc.gy(cy + 1, cx + 1) * (fy - 1.f) + oc.gx(cy + 1, cx + 1) * (fx - 1.f);
-      const float a = n00 + ty * (n10 - n00);
-      const float b = n01 + ty * (n11 - n01);
-      row_out[c] += scale * (a + oc.col_fade[c] * (b - a));
+    // Column runs within one lattice cell share their four gradients: the inner loop is then
+    // plain arithmetic over contiguous arrays, which the compiler vectorises.
+    for (int start = 0; start < width;) {
+      const int cx = oc.col_cell[start];
+      int end = start + 1;
+      while (end < width && oc.col_cell[end] == cx) ++end;
+      const float g00y = oc.gy(cy, cx), g00x = oc.gx(cy, cx), g10y = oc.gy(cy + 1, cx), g10x = oc.gx(cy + 1, cx);
+      const float g01y = oc.gy(cy, cx + 1), g01x = oc.gx(cy, cx + 1);
+      const float g11y = oc.gy(cy + 1, cx + 1), g11x = oc.gx(cy + 1, cx + 1);
+      const float* frac = oc.col_frac.data();
+      const float* fade_x = oc.col_fade.data();
+      for (int c = start; c < end; ++c) {
+        const float fx = frac[c];
+        const float n00 = g00y * fy + g00x * fx;
+        const float n10 = g10y * (fy - 1.f) + g10x * fx;
+        const float n01 = g01y * fy + g01x * (fx - 1.f);
+        const float n11 = g11y * (fy - 1.f) + g11x * (fx - 1.f);
+        const float a = n00 + ty * (n10 - n00);
+        const float b = n01 + ty * (n11 - n01);
+        row_out[c] += scale * (a + fade_x[c] * (b - a));
+      }
+      start = end;
     }
   }
 }
@@ -188,16 +200,22 @@ cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options, const cv::M
       const float* x = image.ptr<float>(r);
       const float* m = weight.empty() ? nullptr : weight.ptr<float>(r);
       float* o = out.ptr<float>(r);
-      for (int i = 0; i < size.width * 3; ++i) {
+      const int count = size.width * 3;
+      if (!m) {
+        for (int i = 0; i < count; ++i) {  // the common case, kept branch-free so it vectorises
+          const float noise_image = std::min(1.f, std::max(0.f, n[i] * 0.5f + 0.5f)) * 255.f;
+          o[i] = x[i] + amount * (noise_image - x[i]);
+        }
+        continue;
+      }
+      for (int i = 0; i < count; ++i) {
         float noise_value = n[i];
         float blend = amount;
-        if (m) {
-          // Deforum binarises its mask (np.around) and zeroes the noise there, still blending.
-          if (options.legacy_mask_greys)
-            noise_value *= std::round(m[i / 3]);
-          else
-            blend *= m[i / 3];
-        }
+        // Deforum binarises its mask (np.around) and zeroes the noise there, still blending.
+        if (options.legacy_mask_greys)
+          noise_value *= std::round(m[i / 3]);
+        else
+          blend *= m[i / 3];
         const float noise_image = std::min(1.f, std::max(0.f, noise_value * 0.5f + 0.5f)) * 255.f;
         o[i] = x[i] + blend * (noise_image - x[i]);
       }

@@ -180,3 +180,16 @@ TEST_CASE("binned histogram matching equals exact on 8-bit data and stays close 
   CHECK_THROWS_WITH(match_histograms(continuous, tmpl, HistogramMatchOptions{100}),
                     Catch::Contains("source_bins") && Catch::Contains("got 100"));
 }
+
+TEST_CASE("histogram matching counts -0 and +0 as one value and handles a constant source", "[unit]") {
+  const cv::Mat source = (cv::Mat_<float>(1, 4) << -0.f, 0.f, 1.f, 2.f);
+  const cv::Mat reference = (cv::Mat_<float>(1, 4) << 10.f, 20.f, 30.f, 40.f);
+  const cv::Mat out = match_histograms(source, reference);
+  CHECK(out.at<float>(0, 0) == 20.f);  // both zeros: quantile 2/4
+  CHECK(out.at<float>(0, 1) == 20.f);
+  CHECK(out.at<float>(0, 3) == 40.f);
+  const cv::Mat constant(1, 4, CV_32FC1, cv::Scalar(5.f));
+  CHECK(cv::norm(match_histograms(constant, reference), cv::Mat(1, 4, CV_32FC1, cv::Scalar(40.f)), cv::NORM_INF) == 0.0);
+  CHECK(cv::norm(match_histograms(constant, reference, HistogramMatchOptions{256}),
+                 cv::Mat(1, 4, CV_32FC1, cv::Scalar(40.f)), cv::NORM_INF) == 0.0);
+}
