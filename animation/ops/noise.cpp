@@ -202,10 +202,16 @@ cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options, const cv::M
       float* o = out.ptr<float>(r);
       const int count = size.width * 3;
       if (!m) {
-        for (int i = 0; i < count; ++i) {  // the common case, kept branch-free so it vectorises
-          const float noise_image = std::min(1.f, std::max(0.f, n[i] * 0.5f + 0.5f)) * 255.f;
-          o[i] = x[i] + amount * (noise_image - x[i]);
-        }
+        // The common case through OpenCV's vectorised row operations (a scalar loop with
+        // std::min/max compiles to branches here): noise_image = clip(n*127.5 + 127.5, 0, 255),
+        // out = (1-a)*image + a*noise_image.
+        cv::Mat noise_row(1, count, CV_32FC1, n.data());
+        noise_row.convertTo(noise_row, CV_32F, 127.5, 127.5);
+        cv::max(noise_row, 0.0, noise_row);
+        cv::min(noise_row, 255.0, noise_row);
+        const cv::Mat image_row(1, count, CV_32FC1, const_cast<float*>(x));
+        cv::Mat out_row(1, count, CV_32FC1, o);
+        cv::addWeighted(image_row, 1.0 - options.amount, noise_row, options.amount, 0.0, out_row);
         continue;
       }
       for (int i = 0; i < count; ++i) {
