@@ -112,11 +112,9 @@ void match_channel_binned(const cv::Mat& source_plane, const HistogramTemplate::
   const std::size_t n = source_plane.total();
   const float* in = source_plane.ptr<float>();
   float* out = out_plane.ptr<float>();
-  float lo = in[0], hi = in[0];
-  for (std::size_t i = 1; i < n; ++i) {
-    lo = std::min(lo, in[i]);
-    hi = std::max(hi, in[i]);
-  }
+  double range_lo = 0.0, range_hi = 0.0;
+  cv::minMaxLoc(source_plane, &range_lo, &range_hi);  // vectorised
+  const float lo = static_cast<float>(range_lo), hi = static_cast<float>(range_hi);
   MonotoneInterp interp{reference.quantiles, reference.values};
   if (!(hi > lo)) {
     std::fill(out, out + n, static_cast<float>(interp(1.0)));
