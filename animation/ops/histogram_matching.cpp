@@ -22,40 +22,46 @@ std::uint32_t order_key(float v) {
   return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
 }
 
-// Stable LSD radix sort of (key << 32 | pixel index) on the key bits that vary: 11 bits a
-// pass over the span max-min, so an image's values (a narrow range of float keys) usually need
+// Stable LSD radix sort of ((key - min key) << 32 | pixel index): 11 bits a pass over the
+// span max-min, so an image's values (a narrow range of float keys) usually need
 // 3 passes. Sequential reads and 2048 write streams per pass: several times faster than a
 // comparison sort or a bucket sort with per-pixel random lookups on a megapixel.
-std::vector<std::uint64_t> sort_by_value(const float* values, std::size_t n) {
-  std::vector<std::uint64_t> a(n), b(n);
-  std::uint32_t lo = 0xFFFFFFFFu, hi = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t k = order_key(values[i]);
-    lo = std::min(lo, k);
-    hi = std::max(hi, k);
-    a[i] = (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint32_t>(i);
-  }
-  const std::uint32_t span = hi - lo;
+std::vector<std::uint64_t> sort_by_value(const cv::Mat& plane) {
+  const std::size_t n = plane.total();
+  const float* values = plane.ptr<float>();
+  double range_lo = 0.0, range_hi = 0.0;
+  cv::minMaxLoc(plane, &range_lo, &range_hi);  // vectorised; keys are monotone in the value
+  const std::uint32_t lo = order_key(static_cast<float>(range_lo));
+  const std::uint32_t span = order_key(static_cast<float>(range_hi)) - lo;
   constexpr int kBits = 11;
   constexpr std::uint32_t kRadix = 1u << kBits;
-  std::vector<std::uint32_t> count(kRadix);
-  for (int shift = 0; shift < 32 && (span >> shift) != 0; shift += kBits) {
-    std::fill(count.begin(), count.end(), 0u);
-    for (std::size_t i = 0; i < n; ++i) ++count[((static_cast<std::uint32_t>(a[i] >> 32) - lo) >> shift) & (kRadix - 1)];
+  int passes = 0;
+  while (passes * kBits < 32 && (span >> (passes * kBits)) != 0) ++passes;
+  // One read pass packs the entries and counts every pass's digits at once.
+  std::vector<std::uint32_t> counts(static_cast<std::size_t>(std::max(passes, 1)) * kRadix, 0u);
+  std::vector<std::uint64_t> a(n), b(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t k = order_key(values[i]) - lo;
+    a[i] = (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint32_t>(i);
+    for (int p = 0; p < passes; ++p) ++counts[p * kRadix + ((k >> (p * kBits)) & (kRadix - 1))];
+  }
+  for (int p = 0; p < passes; ++p) {
+    std::uint32_t* count = counts.data() + static_cast<std::size_t>(p) * kRadix;
     std::uint32_t running = 0;
     for (std::uint32_t d = 0; d < kRadix; ++d) {
       const std::uint32_t c = count[d];
       count[d] = running;
       running += c;
     }
-    for (std::size_t i = 0; i < n; ++i) b[count[((static_cast<std::uint32_t>(a[i] >> 32) - lo) >> shift) & (kRadix - 1)]++] = a[i];
+    const int shift = 32 + p * kBits;
+    for (std::size_t i = 0; i < n; ++i) b[count[(a[i] >> shift) & (kRadix - 1)]++] = a[i];
     a.swap(b);
   }
   return a;
 }
 
-float value_of(std::uint64_t entry) {
-  std::uint32_t k = static_cast<std::uint32_t>(entry >> 32);
+float value_of(std::uint64_t entry, std::uint32_t lo) {
+  std::uint32_t k = static_cast<std::uint32_t>(entry >> 32) + lo;
   k = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
   float v;
   std::memcpy(&v, &k, sizeof v);
@@ -64,11 +70,14 @@ float value_of(std::uint64_t entry) {
 
 HistogramTemplate::Channel template_channel(const cv::Mat& plane) {
   const std::size_t n = plane.total();
-  const std::vector<std::uint64_t> sorted = sort_by_value(plane.ptr<float>(), n);
+  const std::vector<std::uint64_t> sorted = sort_by_value(plane);
+  double range_lo = 0.0;
+  cv::minMaxLoc(plane, &range_lo, nullptr);
+  const std::uint32_t lo = order_key(static_cast<float>(range_lo));
   HistogramTemplate::Channel channel;
   for (std::size_t k = 0; k < n; ++k) {
     if (k + 1 == n || (sorted[k + 1] >> 32) != (sorted[k] >> 32)) {
-      channel.values.push_back(value_of(sorted[k]));
+      channel.values.push_back(value_of(sorted[k], lo));
       channel.quantiles.push_back(static_cast<double>(k + 1) / static_cast<double>(n));
     }
   }
@@ -94,7 +103,7 @@ struct MonotoneInterp {
 // values <= it), whose quantile rank/n is interpolated on the reference's distribution.
 void match_channel(const cv::Mat& source_plane, const HistogramTemplate::Channel& reference, cv::Mat& out_plane) {
   const std::size_t n = source_plane.total();
-  const std::vector<std::uint64_t> sorted = sort_by_value(source_plane.ptr<float>(), n);
+  const std::vector<std::uint64_t> sorted = sort_by_value(source_plane);
   float* out = out_plane.ptr<float>();
   MonotoneInterp interp{reference.quantiles, reference.values};
   std::size_t run_start = 0;
