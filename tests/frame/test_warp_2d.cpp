@@ -125,3 +125,23 @@ TEST_CASE("2D warp rejects a non-positive zoom and non-float images", "[unit]") 
   CHECK_THROWS_WITH(warp_2d_matrix(cv::Size(8, 8), warp), Catch::Contains("zoom") && Catch::Contains("got 0"));
   CHECK_THROWS_AS(warp_2d(cv::Mat::zeros(8, 8, CV_8UC3), Warp2D{}, SamplingOptions{}), k3::ConfigError);
 }
+
+TEST_CASE("2D warp border modes: wrap, replicate, reflect, zeros", "[unit]") {
+  const cv::Mat image = k3::test::random_test_image(40, 20, 21);
+  Warp2D shift;
+  shift.translation_x = 10.0;  // whole pixels: every mode reads exact source pixels
+  const auto at = [](const cv::Mat& m, int r, int c) { return m.at<cv::Vec3f>(r, c); };
+  const cv::Mat wrapped = warp_2d(image, shift, SamplingOptions{BorderMode::Wrap, Interpolation::Bilinear});
+  const cv::Mat replicated = warp_2d(image, shift, SamplingOptions{BorderMode::Replicate, Interpolation::Bilinear});
+  const cv::Mat reflected = warp_2d(image, shift, SamplingOptions{BorderMode::Reflect, Interpolation::Bilinear});
+  const cv::Mat zeroed = warp_2d(image, shift, SamplingOptions{BorderMode::Zeros, Interpolation::Bilinear});
+  for (int r : {0, 7, 19}) {
+    for (int c = 0; c < 40; ++c) {
+      const cv::Vec3f inside = c >= 10 ? at(image, r, c - 10) : cv::Vec3f();
+      CHECK(at(wrapped, r, c) == (c >= 10 ? inside : at(image, r, c + 30)));
+      CHECK(at(replicated, r, c) == (c >= 10 ? inside : at(image, r, 0)));
+      CHECK(at(reflected, r, c) == (c >= 10 ? inside : at(image, r, 9 - c)));  // edge pixel repeated
+      CHECK(at(zeroed, r, c) == (c >= 10 ? inside : cv::Vec3f(0, 0, 0)));
+    }
+  }
+}
