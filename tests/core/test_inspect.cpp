@@ -1,0 +1,237 @@
+// `k3anim inspect` on (1) the real Kandinsky 3 configs with sparse safetensors whose headers are
+// generated from the modules those configs build (real names, shapes and dtypes, no disk used),
+// and (2) broken copies of the tiny model folder: each problem gives a one-line error naming the
+// file (and tensor) and a non-zero exit code, never a crash.
+#include "src/model_folder.h"
+#include "src/movq.h"
+#include "src/movq_config.h"
+#include "src/safetensors.h"
+#include "src/scheduler_config.h"
+#include "src/t5_encoder.h"
+#include "src/unet.h"
+#include "src/unet_config.h"
+#include "src/weights.h"
+#include "tests/support/test_support.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
+
+#include <iostream>
+
+using k3::test::run;
+using k3::test::shell_quote;
+
+namespace {
+
+void make_dir(const std::string& path) { ::mkdir(path.c_str(), 0755); }
+
+std::string inspect_command(const std::string& dir, const std::string& extra = "") {
+  return shell_quote(k3::test::k3anim_path()) + " inspect --model " + shell_quote(dir) + " " + extra + " 2>&1";
+}
+
+// Header entries for every parameter/buffer of `module`, float16 except keys `keep_fp32` accepts.
+std::vector<k3::TensorToWrite> header_of(const torch::nn::Module& module,
+                                         const std::function<bool(const std::string&)>& keep_fp32) {
+  std::vector<k3::TensorToWrite> out;
+  for (const auto& item : module.named_parameters())
+    out.push_back({item.key(), keep_fp32(item.key()) ? k3::DType::F32 : k3::DType::F16, item.value().sizes().vec(), nullptr});
+  for (const auto& item : module.named_buffers())
+    out.push_back({item.key(), k3::DType::F16, item.value().sizes().vec(), nullptr});
+  return out;
+}
+
+// The kandinsky-community/kandinsky-3 layout (fp16 variant only, text encoder in 5 shards with
+// the variant inserted before .json), configs as specs/kandinsky3.md section 1 gives them.
+void write_full_size_folder(const std::string& dir) {
+  k3::test::write_file(dir + "/model_index.json", R"({"_class_name": "Kandinsky3Pipeline", "_diffusers_version": "0.24.0.dev0",
+    "movq": ["diffusers", "VQModel"], "scheduler": ["diffusers", "DDPMScheduler"],
+    "text_encoder": ["transformers", "T5EncoderModel"], "unet": ["diffusers", "Kandinsky3UNet"]})");
+  for (const char* sub : {"unet", "movq", "text_encoder", "scheduler"}) make_dir(dir + "/" + sub);
+  const nlohmann::json unet_json = R"({"_class_name": "Kandinsky3UNet", "_diffusers_version": "0.24.0.dev0",
+    "attention_head_dim": 64, "block_out_channels": [384, 768, 1536, 3072], "cross_attention_dim": 4096,
+    "encoder_hid_dim": 4096, "groups": 32, "in_channels": 4, "layers_per_block": 3, "time_embedding_dim": 1536})"_json;
+  const nlohmann::json movq_json = R"({"_class_name": "VQModel", "_diffusers_version": "0.24.0.dev0",
+    "_name_or_path": "/home/patrick/kandinsky-3/movq", "act_fn": "silu", "block_out_channels": [256, 512, 512, 1024],
+    "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "AttnDownEncoderBlock2D"],
+    "in_channels": 3, "latent_channels": 4, "layers_per_block": 2, "norm_num_groups": 32, "norm_type": "spatial",
+    "num_vq_embeddings": 16384, "out_channels": 3, "sample_size": 32, "scaling_factor": 0.18215,
+    "up_block_types": ["AttnUpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
+    "vq_embed_dim": 4})"_json;
+  auto t5_json = k3::T5EncoderConfig::flan_ul2().to_json();
+  auto scheduler_json = k3::SchedulerConfig::kandinsky3().to_json();
+  k3::test::write_file(dir + "/unet/config.json", unet_json.dump(2));
+  k3::test::write_file(dir + "/movq/config.json", movq_json.dump(2));
+  k3::test::write_file(dir + "/text_encoder/config.json", t5_json.dump(2));
+  k3::test::write_file(dir + "/scheduler/scheduler_config.json", scheduler_json.dump(2));
+
+  auto no_fp32 = [](const std::string&) { return false; };
+  {
+    k3::Kandinsky3UNet unet(k3::UNetConfig::from_json(unet_json, "unet/config.json"));
+    k3::write_safetensors(dir + "/unet/diffusion_pytorch_model.fp16.safetensors", header_of(*unet, no_fp32), {{"format", "pt"}}, true);
+  }
+  {
+    k3::VQModel movq(k3::MoVQConfig::from_json(movq_json, "movq/config.json"));
+    k3::write_safetensors(dir + "/movq/diffusion_pytorch_model.fp16.safetensors", header_of(*movq, no_fp32), {{"format", "pt"}}, true);
+  }
+  // T5: wo stays F32 in the real "fp16" shards; five shards by order of the parameters.
+  k3::T5Encoder t5(k3::T5EncoderConfig::from_json(t5_json, "text_encoder/config.json"));
+  auto entries = header_of(*t5, [](const std::string& key) { return key.find(".wo.") != std::string::npos; });
+  nlohmann::json weight_map = nlohmann::json::object();
+  const std::size_t shards = 5;
+  for (std::size_t s = 0; s < shards; ++s) {
+    const std::size_t begin = entries.size() * s / shards, end = entries.size() * (s + 1) / shards;
+    char name[64];
+    std::snprintf(name, sizeof(name), "model.fp16-%05zu-of-%05zu.safetensors", s + 1, shards);
+    std::vector<k3::TensorToWrite> part(entries.begin() + static_cast<long>(begin), entries.begin() + static_cast<long>(end));
+    for (const auto& entry : part) weight_map[entry.name] = name;
+    k3::write_safetensors(dir + "/text_encoder/" + name, part, {{"format", "pt"}}, true);
+  }
+  k3::test::write_file(dir + "/text_encoder/model.safetensors.index.fp16.json",
+                       nlohmann::json({{"metadata", {{"total_size", 0}}}, {"weight_map", weight_map}}).dump(2));
+}
+
+std::string copy_tiny(const k3::test::TempDir& dir, const std::string& name) {
+  const std::string target = dir / name;
+  run("cp -r " + shell_quote(k3::test::fixtures_root() + "/k3-tiny") + " " + shell_quote(target));
+  return target;
+}
+
+// Rewrites `path` with the same tensors (data included), after `edit` changed the entries.
+void rewrite(const std::string& path, const std::function<void(std::vector<k3::TensorToWrite>&)>& edit) {
+  auto file = k3::SafetensorsFile::open(path);
+  std::vector<k3::TensorToWrite> entries;
+  std::vector<std::vector<std::uint8_t>> buffers;
+  for (const auto& [name, record] : file->tensors()) {
+    buffers.emplace_back(record.data, record.data + record.nbytes);
+    entries.push_back({name, record.dtype, record.shape, nullptr});
+  }
+  for (std::size_t i = 0; i < entries.size(); ++i) entries[i].data = buffers[i].data();
+  edit(entries);
+  // A changed shape or dtype needs data of the new size.
+  std::vector<std::vector<std::uint8_t>> resized;
+  for (auto& entry : entries) {
+    int64_t numel = 1;
+    for (int64_t d : entry.shape) numel *= d;
+    resized.emplace_back(static_cast<std::size_t>(numel) * k3::dtype_size(entry.dtype), 0);
+    std::size_t old = 0;
+    for (std::size_t i = 0; i < buffers.size(); ++i)
+      if (buffers[i].data() == entry.data) old = buffers[i].size();
+    std::memcpy(resized.back().data(), entry.data, std::min(old, resized.back().size()));
+    entry.data = resized.back().data();
+  }
+  file.reset();
+  k3::write_safetensors(path, entries);
+}
+
+}  // namespace
+
+TEST_CASE("inspect: full-size Kandinsky 3 from sparse files has the spec's counts", "[unit]") {
+  k3::test::TempDir dir("inspect_full_size");
+  write_full_size_folder(dir.path);
+  const auto result = run(inspect_command(dir.path, "--json"));
+  INFO(result.output.substr(0, 2000));
+  REQUIRE(result.exit_code == 0);
+  const auto report = nlohmann::json::parse(result.output);
+  const auto& unet = report["unet"];
+  const auto& movq = report["movq"];
+  const auto& t5 = report["text_encoder"];
+  std::cout << "[inspect] full size: unet " << unet["parameters"] << " parameters in " << unet["tensors"]
+            << " tensors, movq " << movq["parameters"] << ", text_encoder " << t5["parameters"] << " (dtypes "
+            << t5["dtypes"].dump() << ")\n";
+  CHECK(unet["parameters"].get<int64_t>() == 3055348228LL);
+  CHECK(unet["tensors"].get<int64_t>() == 1071);
+  CHECK(movq["parameters"].get<int64_t>() == 270669103LL);
+  CHECK(t5["parameters"].get<int64_t>() == 8721797632LL);
+  CHECK(t5["files"].size() == 5);
+  CHECK(t5["dtypes"]["F32"].get<int64_t>() == 32);
+  for (const auto* component : {&unet, &movq, &t5}) {
+    CHECK((*component)["missing"].empty());
+    CHECK((*component)["unexpected"].empty());
+    CHECK((*component)["mis_shaped"].empty());
+    CHECK((*component)["parameters"] == (*component)["architecture_parameters"]);
+  }
+  const auto text = run(inspect_command(dir.path));
+  CHECK(text.exit_code == 0);
+  CHECK(text.output.find("3,055,348,228") != std::string::npos);
+}
+
+TEST_CASE("inspect: the tiny fixture folder is complete", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  const auto result = run(inspect_command(k3::test::fixtures_root() + "/k3-tiny", "--json"));
+  INFO(result.output.substr(0, 2000));
+  REQUIRE(result.exit_code == 0);
+  const auto report = nlohmann::json::parse(result.output);
+  for (const char* component : {"text_encoder", "unet", "movq"}) {
+    INFO(component);
+    CHECK(report[component]["architecture_parameters"] == report[component]["parameters"]);
+    CHECK(report[component]["missing"].empty());
+    CHECK(report[component]["unexpected"].empty());
+  }
+  const auto tokenizer_json = k3::read_json_file(k3::test::fixtures_root() + "/k3-tiny-golden/tokenizer.json");
+  CHECK(report["tokenizer"]["vocab_size"] == tokenizer_json["len_tokenizer"]);
+  CHECK(report["scheduler"]["config"]["beta_schedule"] == "squaredcos_cap_v2");
+}
+
+TEST_CASE("inspect: broken model folders give one-line errors naming file and tensor", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  k3::test::TempDir dir("inspect_broken");
+  struct Case {
+    std::string name;
+    std::function<void(const std::string&)> damage;
+    std::vector<std::string> expect;  // substrings of the error line
+  };
+  const std::vector<Case> cases = {
+      {"missing_component", [](const std::string& d) { run("rm -rf " + shell_quote(d + "/movq")); }, {"movq"}},
+      {"wrong_shape",
+       [](const std::string& d) {
+         rewrite(d + "/unet/diffusion_pytorch_model.safetensors", [](auto& entries) {
+           for (auto& e : entries)
+             if (e.name == "conv_in.weight") e.shape[0] += 1;
+         });
+       },
+       {"unet/diffusion_pytorch_model.safetensors", "conv_in.weight", "mis-shaped"}},
+      {"truncated_shard",
+       [](const std::string& d) {
+         const std::string path = d + "/text_encoder/model.safetensors";
+         struct stat info {};
+         ::stat(path.c_str(), &info);
+         REQUIRE(::truncate(path.c_str(), info.st_size - 100) == 0);
+       },
+       {"text_encoder/model.safetensors", "tensor '", "truncated"}},
+      {"corrupted_header",
+       [](const std::string& d) {
+         const std::string path = d + "/movq/diffusion_pytorch_model.safetensors";
+         FILE* f = std::fopen(path.c_str(), "r+b");
+         REQUIRE(f);
+         std::fseek(f, 20, SEEK_SET);
+         std::fputs("\x01\x02garbage\"}{", f);
+         std::fclose(f);
+       },
+       {"movq/diffusion_pytorch_model.safetensors"}},
+      {"wrong_dtype",
+       [](const std::string& d) {
+         rewrite(d + "/text_encoder/model.safetensors", [](auto& entries) {
+           for (auto& e : entries)
+             if (e.name == "encoder.final_layer_norm.weight") e.dtype = k3::DType::I32;
+         });
+       },
+       {"text_encoder/model.safetensors", "encoder.final_layer_norm.weight", "I32"}},
+  };
+  for (const auto& c : cases) {
+    const std::string folder = copy_tiny(dir, c.name);
+    c.damage(folder);
+    for (const char* format : {"", "--json"}) {
+      const auto result = run(inspect_command(folder, format));
+      INFO("case " << c.name << " " << format << ":\n" << result.output);
+      CHECK(result.exit_code != 0);
+      CHECK(result.exit_code < 128);  // not a signal
+      const auto at = result.output.find("k3anim: error: ");
+      REQUIRE(at != std::string::npos);
+      const std::string line = result.output.substr(at, result.output.find('\n', at) - at);
+      for (const auto& expected : c.expect) CHECK(line.find(expected) != std::string::npos);
+      if (std::string(format).empty()) std::cout << "[inspect] " << c.name << ": " << line.substr(0, 220) << "\n";
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// encode_prompt against diffusers' Kandinsky3Pipeline.encode_prompt(_cut_context=True): the
+// prompts are found by matching the fixture's ids against tokenizer.json's strings.
+#include "src/errors.h"
+#include "src/model_folder.h"
+#include "src/prompt_encoder.h"
+#include "tests/core/golden.h"
+
+#include <catch2/catch.hpp>
+
+#include <iostream>
+
+namespace {
+k3::PromptEncoder make_encoder() {
+  const auto folder = k3::ModelFolder::open(k3::golden::model_dir());
+  k3::T5Encoder encoder(k3::T5EncoderConfig::from_file(folder.config_path("text_encoder")));
+  encoder->load(k3::WeightStore::open_files(folder.weight_files("text_encoder")), torch::kFloat32, torch::kCPU);
+  return k3::PromptEncoder(k3::T5Tokenizer::load(folder.path("tokenizer")), encoder);
+}
+
+// The tokenizer.json strings whose ids equal the rows of `ids`.
+std::vector<std::string> texts_of(const torch::Tensor& ids) {
+  const auto json = k3::read_json_file(k3::golden::golden_file("tokenizer.json"));
+  std::vector<std::string> texts;
+  for (int64_t row = 0; row < ids.size(0); ++row) {
+    const auto want = k3::golden::to_vector(ids[row]);
+    bool found = false;
+    for (const auto& c : json["cases"])
+      if (c["input_ids"].get<std::vector<int64_t>>() == want) {
+        texts.push_back(c["text"].get<std::string>());
+        found = true;
+        break;
+      }
+    if (!found) throw std::runtime_error("no tokenizer.json string has the ids of row " + std::to_string(row));
+  }
+  return texts;
+}
+
+void compare(const char* what, const torch::Tensor& got, const torch::Tensor& want) {
+  REQUIRE(got.sizes() == want.sizes());
+  const double error = k3::golden::rel_l2(got, want);
+  std::cout << "[encode_prompt] " << what << " rel L2 " << error << "\n";
+  CHECK(error <= 1e-5);
+}
+}  // namespace
+
+TEST_CASE("encode_prompt without a negative prompt (ep_*)", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  k3::golden::GoldenFile golden("text_encoder.safetensors");
+  auto encoder = make_encoder();
+  const auto prompts = texts_of(golden.get("ep_prompt_ids"));
+  auto out = encoder.encode(prompts, /*guidance=*/true);
+  compare("ep_prompt_embeds", out.prompt_embeds, golden.get("ep_prompt_embeds"));
+  CHECK(torch::equal(out.attention_mask, golden.get("ep_attention_mask")));
+  CHECK(torch::equal(out.negative_attention_mask, golden.get("ep_negative_attention_mask")));
+  CHECK(torch::equal(out.negative_prompt_embeds, golden.get("ep_negative_prompt_embeds")));
+  auto batch = k3::guidance_batch(out);
+  CHECK(batch.embeds.size(0) == 2 * static_cast<int64_t>(prompts.size()));
+  CHECK(batch.mask.scalar_type() == torch::kBool);
+}
+
+TEST_CASE("encode_prompt with negative prompts (epn_*)", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  k3::golden::GoldenFile golden("text_encoder.safetensors");
+  auto encoder = make_encoder();
+  const auto prompts = texts_of(golden.get("ep_prompt_ids"));
+  const auto negatives = texts_of(golden.get("epn_negative_prompt_ids"));
+  auto out = encoder.encode(prompts, true, negatives);
+  compare("epn_prompt_embeds", out.prompt_embeds, golden.get("epn_prompt_embeds"));
+  compare("epn_negative_prompt_embeds", out.negative_prompt_embeds, golden.get("epn_negative_prompt_embeds"));
+  CHECK(torch::equal(out.attention_mask, golden.get("epn_attention_mask")));
+  CHECK(torch::equal(out.negative_attention_mask, golden.get("epn_negative_attention_mask")));
+}
+
+TEST_CASE("Prompt cache survives releasing the text encoder", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  auto encoder = make_encoder();
+  encoder.precompute({"a red cat sitting on a wooden chair", "blurry"});
+  auto before = encoder.encode({"a red cat sitting on a wooden chair"}, true, std::vector<std::string>{"blurry"});
+  encoder.release_text_encoder();
+  CHECK_FALSE(encoder.has_text_encoder());
+  auto after = encoder.encode({"a red cat sitting on a wooden chair"}, true, std::vector<std::string>{"blurry"});
+  CHECK(torch::equal(before.prompt_embeds, after.prompt_embeds));
+  CHECK(torch::equal(before.negative_prompt_embeds, after.negative_prompt_embeds));
+  CHECK_FALSE(encoder.encode({"a red cat sitting on a wooden chair"}, false).negative_prompt_embeds.defined());
+  CHECK_THROWS_WITH(encoder.encode({"never seen"}, true), Catch::Contains("released"));
+  CHECK_THROWS_AS(encoder.encode({"a"}, true, std::vector<std::string>{"x", "y"}), k3::ConfigError);
+}
