@@ -140,6 +140,9 @@ std::unique_ptr<VideoWriter> open_video_writer(const VideoOptions& options) {
   effective.codec = codec;
   std::unique_ptr<VideoWriter> writer;
   if (codec == "png") {
+    if (options.interpolate > 1)
+      throw k3::ConfigError("interpolate: a PNG sequence keeps the rendered frames only, expected 1, got " +
+                            std::to_string(options.interpolate));
     writer = make_png_sequence_writer(options.path, options.first_frame_index);
   } else {
     if (!encoder_for(codec))

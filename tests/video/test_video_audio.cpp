@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <iostream>
-#include <regex>
 
 using namespace k3::video;
 using k3::test::ffprobe;
@@ -24,9 +23,11 @@ void write_two_seconds(const VideoOptions& options) {
 double max_volume(const std::string& path, double from, double to) {
   const auto result = k3::test::run("ffmpeg -hide_banner -nostats -i " + shell_quote(path) + " -vn -af atrim=" + std::to_string(from) +
                                     ":" + std::to_string(to) + ",volumedetect -f null - 2>&1");
-  std::smatch match;
-  if (!std::regex_search(result.output, match, std::regex("max_volume: (-?[0-9.]+|-inf) dB"))) return 999;
-  return match[1] == "-inf" ? -200.0 : std::stod(match[1]);
+  const std::string key = "max_volume: ";
+  const auto at = result.output.find(key);
+  if (at == std::string::npos) return 999;
+  const std::string value = result.output.substr(at + key.size(), result.output.find(' ', at + key.size()) - at - key.size());
+  return value == "-inf" ? -200.0 : std::stod(value);
 }
 
 // Checks the audio stream's codec and that it lasts as long as the video, within one audio frame.
