@@ -38,11 +38,15 @@ bool conv_dispatch_enabled() { return dispatch_enabled; }
 torch::Tensor conv2d(const k3::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   const auto& w = conv.weight;
   if (dispatch_enabled && x.device().is_cpu() && x.dim() == 4) {
-    const auto kernel = w.size(2);
+    // Measured on these 2-core machines (ENVIRONMENT.md, last section, and bench_core_unet):
+    // at 8x8 and below with hundreds of input channels the GEMM wins by 3-17x; at 16x16 and
+    // above oneDNN is as fast or faster, and im2col's buffer grows with the map.
     const auto spatial = x.size(2) * x.size(3);
-    if (kernel == 1 && conv.stride == 1 && conv.padding == 0) return conv1x1_matmul(x, w, conv.bias);
-    // Small maps with many channels: the GEMM is large and the im2col buffer small.
-    if (spatial <= 16 * 16 && w.size(1) >= 256) return conv_im2col(x, w, conv.bias, conv.stride, conv.padding);
+    const auto kernel = w.size(2);
+    if (spatial <= 8 * 8 && w.size(1) >= 512) {
+      if (kernel == 1 && conv.stride == 1 && conv.padding == 0) return conv1x1_matmul(x, w, conv.bias);
+      return conv_im2col(x, w, conv.bias, conv.stride, conv.padding);
+    }
   }
   return torch::conv2d(x, w, conv.bias, {conv.stride, conv.stride}, {conv.padding, conv.padding});
 }

@@ -1,0 +1,142 @@
+// Benchmark (not a test): the full-size Kandinsky 3 UNet (spec section 1.3 config, 3.06e9
+// parameters, random weights) at 256 px (latent 32x32), batch 2 (one CFG pair), 77 context tokens.
+// Reports the peak resident memory of building + filling it, then seconds per forward for:
+//   fp32 with the per-shape convolution choice (src/conv_dispatch.h), fp32 with oneDNN for every
+//   convolution (libtorch's default), bf16 with the per-shape choice.
+// Usage: bench_core_unet [--threads N] [--repeats R] [--skip-onednn] [--skip-bf16] [--cuda]
+// Needs ~13 GB of RAM (fp32 weights); with --cuda it runs fp32 and fp16 on the GPU instead.
+#include "src/conv_dispatch.h"
+#include "src/nn_layers.h"
+#include "src/runtime.h"
+#include "src/unet.h"
+
+#include <torch/cuda.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+namespace {
+
+// Peak and current resident set size (VmHWM, VmRSS) in GiB, from /proc/self/status.
+double proc_status_gib(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::strlen(key))) / (1024.0 * 1024.0);
+  return -1;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Inputs {
+  torch::Tensor sample, timestep, context, mask;
+};
+
+Inputs make_inputs(const k3::UNetConfig& config, torch::ScalarType dtype, torch::Device device) {
+  torch::manual_seed(0);
+  Inputs in;
+  auto options = torch::TensorOptions().dtype(dtype).device(device);
+  in.sample = torch::randn({2, config.in_channels, 32, 32}).to(options);
+  in.timestep = torch::tensor(int64_t{961}).to(device);
+  in.context = torch::randn({2, 77, config.encoder_hid_dim}).to(options);
+  in.mask = torch::ones({2, 77}, torch::kBool).to(device);
+  in.mask[0].fill_(false);  // the unconditional row, as in the pipeline
+  return in;
+}
+
+// Seconds of the fastest of `repeats` forwards (after one warm-up forward).
+double time_forward(k3::Kandinsky3UNet& unet, const Inputs& in, int repeats, torch::Tensor* output) {
+  torch::NoGradGuard no_grad;
+  auto sync = [&] {
+    if (in.sample.is_cuda()) torch::cuda::synchronize();
+  };
+  auto warm = unet->forward(in.sample, in.timestep, in.context, in.mask);
+  sync();
+  double best = 1e30;
+  for (int r = 0; r < repeats; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    *output = unet->forward(in.sample, in.timestep, in.context, in.mask);
+    sync();
+    best = std::min(best, seconds_since(start));
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 0, repeats = 1;
+  bool skip_onednn = false, skip_bf16 = false, cuda = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
+    else if (a == "--repeats" && i + 1 < argc) repeats = std::stoi(argv[++i]);
+    else if (a == "--skip-onednn") skip_onednn = true;
+    else if (a == "--skip-bf16") skip_bf16 = true;
+    else if (a == "--cuda") cuda = true;
+    else {
+      std::cerr << "usage: bench_core_unet [--threads N] [--repeats R] [--skip-onednn] [--skip-bf16] [--cuda]\n";
+      return 2;
+    }
+  }
+  k3::set_torch_threads(threads);
+  std::cout << "threads: " << k3::torch_threads() << "\n";
+  const auto config = k3::UNetConfig::kandinsky3();
+
+  auto start = std::chrono::steady_clock::now();
+  k3::Kandinsky3UNet unet(config);
+  const double build_s = seconds_since(start);
+  std::cout << "build (uninitialised): " << build_s << " s, RSS " << proc_status_gib("VmRSS:") << " GiB, params "
+            << k3::nn::parameter_count(*unet) << "\n";
+  start = std::chrono::steady_clock::now();
+  k3::nn::fill_random_(*unet, 1234);
+  std::cout << "fill random fp32: " << seconds_since(start) << " s, peak RSS (VmHWM) " << proc_status_gib("VmHWM:")
+            << " GiB\n";
+  unet->eval();
+
+  if (cuda) {
+    torch::Device device(torch::kCUDA);
+    unet->to(device);
+    torch::Tensor out;
+    for (auto dtype : {torch::kFloat, torch::kHalf, torch::kBFloat16}) {
+      unet->to(dtype);
+      auto in = make_inputs(config, dtype, device);
+      const double s = time_forward(unet, in, std::max(repeats, 5), &out);
+      std::cout << "cuda " << c10::toString(dtype) << ": " << s * 1000 << " ms per forward (batch 2, 32x32)\n";
+    }
+    return 0;
+  }
+
+  auto in = make_inputs(config, torch::kFloat, torch::kCPU);
+  torch::Tensor with_dispatch, with_onednn;
+  k3::set_conv_dispatch(true);
+  const double dispatch_s = time_forward(unet, in, repeats, &with_dispatch);
+  std::cout << "cpu fp32, per-shape conv choice: " << dispatch_s << " s per forward\n";
+  if (!skip_onednn) {
+    k3::set_conv_dispatch(false);
+    const double onednn_s = time_forward(unet, in, repeats, &with_onednn);
+    const double rel = (with_dispatch - with_onednn).norm().item<double>() / with_onednn.norm().item<double>();
+    std::cout << "cpu fp32, oneDNN for every conv: " << onednn_s << " s per forward (ratio " << onednn_s / dispatch_s
+              << "x; outputs differ by relative L2 " << rel << ")\n";
+    k3::set_conv_dispatch(true);
+  }
+  std::cout << "diffusers reference here (ENVIRONMENT.md): ~22 s per forward => " << 22.0 / dispatch_s
+            << "x faster\n";
+  if (!skip_bf16) {
+    torch::NoGradGuard no_grad;
+    // Convert one parameter at a time so that fp32 and bf16 copies never coexist in full.
+    for (auto& p : unet->parameters()) p.set_data(p.to(torch::kBFloat16));
+    auto in16 = make_inputs(config, torch::kBFloat16, torch::kCPU);
+    torch::Tensor out16;
+    const double bf16_s = time_forward(unet, in16, repeats, &out16);
+    const double rel = (out16.to(torch::kFloat) - with_dispatch).norm().item<double>() / with_dispatch.norm().item<double>();
+    std::cout << "cpu bf16, per-shape conv choice: " << bf16_s << " s per forward (vs fp32 relative L2 " << rel << ")\n";
+  }
+  std::cout << "peak RSS (VmHWM) at exit: " << proc_status_gib("VmHWM:") << " GiB\n";
+  return 0;
+}
