@@ -128,6 +128,11 @@ std::unique_ptr<VideoWriter> open_video_writer(const VideoOptions& options) {
                           std::to_string(options.width) + "x" + std::to_string(options.height));
   if (options.interpolate < 1 || options.interpolate > 16)
     throw k3::ConfigError("interpolate: expected a factor from 1 to 16, got " + std::to_string(options.interpolate));
+  static const char* const presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                        "medium",    "slow",      "slower",   "veryslow", "placebo"};
+  if (std::find(std::begin(presets), std::end(presets), options.preset) == std::end(presets))
+    throw k3::ConfigError("preset: expected ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow or placebo, got '" +
+                          options.preset + "'");
   if (options.crf < 0 || options.crf > 63) throw k3::ConfigError("crf: expected 0..63 (51 for H.264/H.265), got " + std::to_string(options.crf));
   if (!options.audio_path.empty()) {
     if (codec == "gif" || codec == "png") throw k3::ConfigError("soundtrack: a " + codec + " output cannot carry audio; use .mp4 or .webm");

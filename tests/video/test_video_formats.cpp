@@ -235,6 +235,9 @@ TEST_CASE("Bad options and frames fail with the expected and the found value", "
   bad.codec = "theora";
   CHECK_THROWS_AS(open_video_writer(bad), k3::ConfigError);
   bad = options;
+  bad.preset = "quick";
+  CHECK_THROWS_WITH(open_video_writer(bad), Catch::Contains("got 'quick'"));
+  bad = options;
   bad.path = dir / "missing-folder/clip.mp4";
   CHECK_THROWS_AS(open_video_writer(bad), k3::FileError);
   bad = options;
