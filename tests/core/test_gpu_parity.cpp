@@ -1,0 +1,86 @@
+// CUDA runs of the loading layer, the T5 encoder and the DDPM scheduler against the same golden
+// tensors as the CPU tests: float32 to the component tolerance, float16/bfloat16 to their rounding.
+// Tagged [gpu]: skipped where no CUDA device is present (CI).
+#include "src/ddpm_scheduler.h"
+#include "src/model_folder.h"
+#include "src/t5_encoder.h"
+#include "tests/core/golden.h"
+
+#include <catch2/catch.hpp>
+
+#include <iostream>
+
+namespace {
+bool cuda_present() {
+  if (torch::cuda::is_available()) return true;
+  k3::test::skip("no CUDA device");
+  return false;
+}
+}  // namespace
+
+TEST_CASE("T5 encoder on CUDA in float32, float16 and bfloat16", "[gpu]") {
+  K3_REQUIRE_FIXTURES();
+  if (!cuda_present()) return;
+  const torch::Device cuda(torch::kCUDA);
+  const auto folder = k3::ModelFolder::open(k3::golden::model_dir());
+  const auto config = k3::T5EncoderConfig::from_file(folder.config_path("text_encoder"));
+  const auto store = k3::WeightStore::open_files(folder.weight_files("text_encoder"));
+  k3::golden::GoldenFile golden("text_encoder.safetensors");
+  const auto want = golden.get("last_hidden_state");
+  struct Case {
+    torch::ScalarType dtype;
+    const char* name;
+    double tolerance;
+  };
+  for (const auto& c : {Case{torch::kFloat32, "float32", 1e-5}, Case{torch::kHalf, "float16", 1e-2},
+                        Case{torch::kBFloat16, "bfloat16", 5e-2}}) {
+    k3::T5Encoder encoder(config);
+    encoder->load(store, c.dtype, cuda);
+    CHECK(encoder->shared->weight.device().is_cuda());
+    if (c.dtype == torch::kHalf)
+      CHECK(encoder->encoder->blocks[0]->feed_forward->DenseReluDense->wo->weight.scalar_type() == torch::kFloat32);
+    auto got = encoder->forward(golden.get("input_ids").to(cuda), golden.get("attention_mask").to(cuda));
+    CHECK(got.device().is_cuda());
+    CHECK(torch::isfinite(got).all().item<bool>());
+    const double error = k3::golden::rel_l2(got, want);
+    std::cout << "[gpu] T5 " << c.name << " on CUDA: last_hidden_state rel L2 " << error << "\n";
+    CHECK(error <= c.tolerance);
+  }
+}
+
+TEST_CASE("DDPM step and add_noise on CUDA", "[gpu]") {
+  K3_REQUIRE_FIXTURES();
+  if (!cuda_present()) return;
+  const torch::Device cuda(torch::kCUDA);
+  const auto json = k3::read_json_file(k3::golden::golden_file("scheduler.json"));
+  k3::golden::GoldenFile golden("scheduler.safetensors");
+  k3::DDPMScheduler scheduler(k3::SchedulerConfig::from_file(k3::golden::model_dir() + "/scheduler/scheduler_config.json"));
+  scheduler.set_timesteps(json["step"]["num_inference_steps"].get<int>());
+  for (const auto dtype : {torch::kFloat32, torch::kHalf}) {
+    const double tolerance = dtype == torch::kFloat32 ? 1e-5 : 5e-3;
+    const auto model_output = golden.get("step.model_output").to(cuda, dtype);
+    const auto sample = golden.get("step.sample").to(cuda, dtype);
+    const auto& cases = json["step"]["cases"];
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+      const std::string prefix = "step" + std::to_string(k) + ".";
+      const int64_t t = golden.get(prefix + "timestep").item<int64_t>();
+      auto out = scheduler.step(model_output, t, sample, golden.get(prefix + "variance_noise").to(cuda, dtype));
+      CHECK(out.prev_sample.device().is_cuda());
+      CHECK(out.prev_sample.scalar_type() == dtype);
+      const double error = k3::golden::rel_l2(out.prev_sample, golden.get(prefix + "prev_sample"));
+      std::cout << "[gpu] DDPM step t=" << t << " " << c10::toString(dtype) << " rel L2 " << error << "\n";
+      CHECK(error <= tolerance);
+      if (dtype == torch::kFloat32) {
+        // A CPU generator draws on the CPU and the noise moves to the GPU (diffusers' randn_tensor).
+        auto generator = at::detail::createCPUGenerator(cases[k]["generator_seed"].get<uint64_t>());
+        auto drawn = scheduler.step(model_output, t, sample, generator);
+        CHECK(k3::golden::rel_l2(drawn.prev_sample, golden.get(prefix + "prev_sample")) <= 1e-5);
+      }
+    }
+    auto noised = scheduler.add_noise(golden.get("add_noise.original").to(cuda, dtype), golden.get("add_noise.noise").to(cuda, dtype),
+                                      golden.get("add_noise.timesteps").to(cuda));
+    const double error = k3::golden::rel_l2(noised, golden.get("add_noise.out"));
+    std::cout << "[gpu] add_noise " << c10::toString(dtype) << " rel L2 " << error << "\n";
+    CHECK(error <= tolerance);
+  }
+}
