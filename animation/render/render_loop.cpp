@@ -32,7 +32,6 @@ struct Render::Impl {
   RunState state;
   cv::Mat init_image;       // CV_32FC3 at the output size, or empty
   cv::Mat color_image;      // "Image" colour coherence reference, or empty
-  std::string video_path;
 };
 
 namespace {
@@ -56,11 +55,15 @@ void check_output_location(const std::string& video) {
   fs::path parent = fs::absolute(video).parent_path();
   std::error_code ec;
   while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.parent_path()) parent = parent.parent_path();
-  if (access(parent.c_str(), W_OK) != 0)
+  if (!fs::is_directory(parent, ec) || access(parent.c_str(), W_OK) != 0)
     throw ConfigError("output.video: expected a file in a writable folder, got \"" + video + "\" (" + parent.string() +
                       " is not writable)");
   if (fs::is_directory(video, ec)) throw ConfigError("output.video: expected a file name, got the folder \"" + video + "\"");
-  video::codec_from_extension(video);  // throws ConfigError on an unknown extension
+  try {
+    video::codec_from_extension(video);
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string("output.video: ") + e.what());
+  }
 }
 
 std::string absolute_or_empty(const std::string& path) {
@@ -96,17 +99,16 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   auto params = evaluate_frame_params(settings, settings.seed.seed, source);
   FrameOperations check_ops(settings);
   if (!settings.output.video.empty() && settings.output.write_video) check_output_location(settings.output.video);
-  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params),
-                                          RunFolder::create(run_dir.empty() ? default_run_dir(settings.name) : run_dir),
-                                          RunState{}, {}, {}, {}});
+  cv::Mat init_image, color_image;
+  prepare_images(settings, init_image, color_image);
+  RunFolder folder = RunFolder::create(run_dir.empty() ? default_run_dir(settings.name) : run_dir);
   try {
-    prepare_images(impl->settings, impl->init_image, impl->color_image);
-    impl->folder.write_settings(to_json(impl->settings));
+    folder.write_settings(to_json(settings));
   } catch (...) {
-    std::error_code ec;
-    fs::remove_all(impl->folder.dir(), ec);
+    folder.remove_created();
     throw;
   }
+  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, init_image, color_image});
   impl->state.total_frames = settings.frames;
   return Render(std::move(impl));
 }
@@ -116,7 +118,7 @@ Render Render::resume(const std::string& run_dir) {
   std::string source = folder.settings_path();
   RenderSettings settings = parse_render_settings(folder.read_settings(), source);
   auto params = evaluate_frame_params(settings, settings.seed.seed, source);
-  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, {}, {}, {}});
+  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, {}, {}});
   prepare_images(impl->settings, impl->init_image, impl->color_image);
   if (auto state = load_run_state(folder)) {
     if (state->total_frames != settings.frames)

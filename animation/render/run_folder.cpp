@@ -76,7 +76,18 @@ RunFolder RunFolder::create(const std::string& dir) {
     if (!first_created.empty()) fs::remove_all(first_created, ec);
     throw;
   }
-  return RunFolder(dir);
+  return RunFolder(dir, first_created.string());
+}
+
+void RunFolder::remove_created() const {
+  std::error_code ec;
+  if (!created_.empty()) {
+    fs::remove_all(created_, ec);
+    return;
+  }
+  fs::remove_all(frames_dir(), ec);
+  fs::remove_all(state_dir(), ec);
+  fs::remove(settings_path(), ec);
 }
 
 RunFolder RunFolder::open(const std::string& dir) {

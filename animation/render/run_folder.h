@@ -34,6 +34,10 @@ class RunFolder {
   std::string frame_path(int index) const;  // frames/000042.png
   std::string default_video_path() const { return dir_ + "/video.mp4"; }
 
+  // Removes what create() made (the folders it created, or else the run's own files), for a
+  // start that failed after the folder existed.
+  void remove_created() const;
+
   void write_settings(const nlohmann::json& settings) const;
   nlohmann::json read_settings() const;
   // Writes an RGB8 frame (CV_8UC3, RGB order) as a PNG, atomically.
@@ -41,8 +45,9 @@ class RunFolder {
   cv::Mat read_frame(int index) const;  // RGB8
 
  private:
-  explicit RunFolder(std::string dir) : dir_(std::move(dir)) {}
+  explicit RunFolder(std::string dir, std::string created = "") : dir_(std::move(dir)), created_(std::move(created)) {}
   std::string dir_;
+  std::string created_;  // the top folder create() made, "" when the folder existed
 };
 
 // Default run folder name: runs/<name>-<YYYYmmdd-HHMMSS> (name made safe for a path).

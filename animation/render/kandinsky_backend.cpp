@@ -1,0 +1,66 @@
+// The Kandinsky 3 backend: frame 0 by text-to-image (or image-to-image from the init image),
+// every diffused frame by image-to-image at its denoise, steps, guidance, seed and prompt.
+#include "animation/ops/image_convert.h"
+#include "animation/render/frame_backend.h"
+#include "src/generator.h"
+
+#include <opencv2/imgproc.hpp>
+
+namespace k3::anim {
+
+namespace {
+
+// The frame at the render's size, whatever size the pipeline rounded to.
+cv::Mat at_size(const ImageRGB8& image, int width, int height) {
+  cv::Mat rgb = ops::to_float_rgb(image);
+  if (rgb.cols == width && rgb.rows == height) return rgb;
+  cv::Mat resized;
+  cv::resize(rgb, resized, cv::Size(width, height), 0, 0, cv::INTER_AREA);
+  return resized;
+}
+
+GenerationRequest to_generation_request(const DiffusionRequest& r) {
+  GenerationRequest g;
+  g.prompt = r.prompt;
+  g.negative_prompt = r.negative;
+  g.width = r.width;
+  g.height = r.height;
+  g.steps = r.steps;
+  g.guidance = r.guidance;
+  g.seed = r.seed;
+  g.denoise = r.denoise;
+  return g;
+}
+
+class KandinskyBackend final : public FrameBackend {
+ public:
+  explicit KandinskyBackend(const GeneratorOptions& options) : generator_(Generator::load(options)) {}
+  std::string name() const override { return "kandinsky3"; }
+
+  cv::Mat first_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) override {
+    if (init.empty() || request.denoise >= 1.0)
+      return at_size(generator_->text_to_image(to_generation_request(request), progress), request.width, request.height);
+    return next_frame(init, request, progress);
+  }
+
+  cv::Mat next_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) override {
+    ImageRGB8 image = ops::to_image_rgb8(init);
+    return at_size(generator_->image_to_image(image, to_generation_request(request), progress), request.width, request.height);
+  }
+
+  void prepare(const std::vector<std::string>& prompts) override {
+    generator_->precompute_prompts(prompts);
+    generator_->release_text_encoder();
+  }
+
+ private:
+  std::unique_ptr<Generator> generator_;
+};
+
+}  // namespace
+
+std::unique_ptr<FrameBackend> make_kandinsky_backend(const GeneratorOptions& options) {
+  return std::make_unique<KandinskyBackend>(options);
+}
+
+}  // namespace k3::anim
