@@ -95,6 +95,7 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   settings.init_image = absolute_or_empty(settings.init_image);
   settings.generation.color_coherence_image = absolute_or_empty(settings.generation.color_coherence_image);
   settings.output.video = absolute_or_empty(settings.output.video);
+  settings.model.dir = absolute_or_empty(settings.model.dir);  // --resume may run from another folder
   // Everything that can be wrong is checked before the run folder exists.
   auto params = evaluate_frame_params(settings, settings.seed.seed, source);
   FrameOperations check_ops(settings);

@@ -173,6 +173,27 @@ TEST_CASE("a run killed with SIGKILL resumes to byte-identical frames (3D, caden
   check_resume_is_exact(example("winter-forest.json"), {"width=256", "height=256", "frames=40"}, 40);
 }
 
+TEST_CASE("a tiny-model run killed with SIGKILL resumes to byte-identical frames", "[unit][cli][render][model][slow]") {
+  K3_REQUIRE_FIXTURES();
+  TempDir dir("render-model-resume");
+  const std::vector<std::string> settings = {"width=64", "height=64", "frames=6", "generation.steps=2", "generation.denoise=0.6",
+                                             "generation.cadence=2", "output.write_video=false"};
+  std::string model = k3::test::fixtures_root() + "/k3-tiny";
+  std::string overrides;
+  for (const auto& s : settings) overrides += " --set " + shell_quote(s);
+  auto reference = run(render_command(example("zoom-in.json"), "--model " + shell_quote(model) + " --run-dir " +
+                                                                    shell_quote(dir / "reference") + overrides));
+  INFO(reference.output);
+  REQUIRE(reference.exit_code == 0);
+  std::vector<std::string> args = {"--quiet", "render", example("zoom-in.json"), "--model", model, "--run-dir", dir / "killed"};
+  for (const auto& s : settings) args.push_back("--set"), args.push_back(s);
+  REQUIRE(render_and_kill(args, dir / "killed", 2));
+  auto resumed = run(shell_quote(k3anim_path()) + " --quiet render --resume " + shell_quote(dir / "killed"));
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  for (int i = 0; i < 6; ++i) CHECK(frame_bytes(dir / "killed", i) == frame_bytes(dir / "reference", i));
+}
+
 TEST_CASE("bad presets give an error naming the key path and leave no run folder", "[unit][cli][render]") {
   TempDir dir("render-bad");
   k3::test::write_file(dir / "not-a-folder", "x");
