@@ -2,6 +2,7 @@
 // golden parity with diffusers on the tiny fixture model.
 #include "src/unet.h"
 
+#include "src/conv_dispatch.h"
 #include "src/errors.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/support/test_support.h"
@@ -76,4 +77,25 @@ TEST_CASE("UNet matches diffusers on every case of unet.safetensors", "[golden]"
     ++cases;
   }
   CHECK(cases > 0);
+}
+
+TEST_CASE("per-shape convolution paths equal torch::conv2d", "[unit]") {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(3);
+  struct Shape {
+    int64_t in, out, kernel, stride, padding, size;
+  };
+  // 1x1 GEMM, 3x3 im2col, 2x2 stride-2 im2col (all at <= 8x8 with >= 512 channels), and a large map.
+  for (const auto& s : {Shape{512, 64, 1, 1, 0, 4}, Shape{512, 32, 3, 1, 1, 8}, Shape{512, 16, 2, 2, 0, 8},
+                        Shape{16, 8, 3, 1, 1, 32}}) {
+    k3::nn::Conv2d conv(s.in, s.out, s.kernel, s.stride, s.padding);
+    k3::nn::fill_random_(*conv, 7);
+    auto x = torch::randn({2, s.in, s.size, s.size});
+    auto want = torch::conv2d(x, conv->weight, conv->bias, {s.stride, s.stride}, {s.padding, s.padding});
+    auto got = k3::conv2d(*conv, x);
+    const double error = relative_l2(got, want);
+    std::cout << "conv " << s.in << "->" << s.out << " k" << s.kernel << " s" << s.stride << " @" << s.size
+              << ": relative L2 " << error << "\n";
+    CHECK(error <= 1e-6);
+  }
 }
