@@ -71,22 +71,26 @@ torch::Tensor T5AttentionImpl::compute_bias(int64_t query_length, int64_t key_le
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(device);
   auto context = torch::arange(query_length, long_options).unsqueeze(1);
   auto memory = torch::arange(key_length, long_options).unsqueeze(0);
-  auto relative = memory - context;
-  // Bidirectional buckets: half for each direction; small distances exact, large ones logarithmic
-  // (log in float32, as transformers computes it: the boundaries depend on that rounding).
-  const int64_t half = buckets_ / 2;
-  auto buckets = (relative > 0).to(torch::kLong) * half;
-  relative = torch::abs(relative);
+  auto buckets = relative_position_bucket(memory - context, buckets_, max_distance_);
+  auto values = relative_attention_bias->forward(buckets);  // (q, k, H)
+  return values.permute({2, 0, 1}).unsqueeze(0);
+}
+
+torch::Tensor T5AttentionImpl::relative_position_bucket(const torch::Tensor& relative_position, int64_t num_buckets,
+                                                        int64_t max_distance) {
+  // Half of the buckets for each direction; small distances exact, large ones logarithmic (log in
+  // float32, as transformers computes it: the bucket boundaries depend on that rounding).
+  const int64_t half = num_buckets / 2;
+  auto buckets = (relative_position > 0).to(torch::kLong) * half;
+  auto relative = torch::abs(relative_position);
   const int64_t max_exact = half / 2;
   auto is_small = relative < max_exact;
   auto if_large = max_exact + (torch::log(relative.to(torch::kFloat32) / static_cast<double>(max_exact)) /
-                               std::log(static_cast<double>(max_distance_) / static_cast<double>(max_exact)) *
+                               std::log(static_cast<double>(max_distance) / static_cast<double>(max_exact)) *
                                static_cast<double>(half - max_exact))
                                   .to(torch::kLong);
   if_large = torch::min(if_large, torch::full_like(if_large, half - 1));
-  buckets = buckets + torch::where(is_small, relative, if_large);
-  auto values = relative_attention_bias->forward(buckets);  // (q, k, H)
-  return values.permute({2, 0, 1}).unsqueeze(0);
+  return buckets + torch::where(is_small, relative, if_large);
 }
 
 torch::Tensor T5AttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& position_bias) {

@@ -33,6 +33,9 @@ class T5AttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& position_bias);
   // (1, H, q, k) bias of the relative positions (bidirectional buckets).
   torch::Tensor compute_bias(int64_t query_length, int64_t key_length);
+  // Bidirectional bucket of each relative position (key - query), int64, as transformers'
+  // _relative_position_bucket: exact below num_buckets/4, logarithmic (float32 log) above.
+  static torch::Tensor relative_position_bucket(const torch::Tensor& relative, int64_t num_buckets, int64_t max_distance);
   nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
   nn::Embedding relative_attention_bias{nullptr};
 

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 namespace {
@@ -112,4 +113,30 @@ TEST_CASE("T5 activations: gelu_new and relu encoders run and differ", "[unit]")
     outputs.push_back(out);
   }
   CHECK(k3::golden::rel_l2(outputs[0], outputs[1]) > 1e-4);
+}
+
+TEST_CASE("T5 relative position buckets of FLAN-UL2 (32 buckets, distance 128)", "[unit]") {
+  // specs/kandinsky3.md 4.2: |rel| 0-7 exact; 8-11 -> 8; 12-15 -> 9; 16-22 -> 10; 23-31 -> 11;
+  // 32-45 -> 12; 46-63 -> 13; 64-90 -> 14; >= 91 -> 15; positive rel adds 16.
+  auto expected_for = [](int64_t distance) -> int64_t {
+    if (distance < 8) return distance;
+    const int64_t upper[] = {11, 15, 22, 31, 45, 63, 90};
+    for (int64_t k = 0; k < 7; ++k)
+      if (distance <= upper[k]) return 8 + k;
+    return 15;
+  };
+  auto relative = torch::arange(-300, 301, torch::kLong);
+  auto buckets = k3::T5AttentionImpl::relative_position_bucket(relative, 32, 128);
+  int mismatches = 0;
+  for (int64_t i = 0; i < relative.numel(); ++i) {
+    const int64_t rel = relative[i].item<int64_t>();
+    const int64_t want = expected_for(std::abs(rel)) + (rel > 0 ? 16 : 0);
+    if (buckets[i].item<int64_t>() != want) {
+      ++mismatches;
+      INFO("rel " << rel);
+      CHECK(buckets[i].item<int64_t>() == want);
+    }
+  }
+  std::cout << "[t5] relative position buckets: " << mismatches << " mismatches over rel -300..300\n";
+  CHECK(mismatches == 0);
 }
