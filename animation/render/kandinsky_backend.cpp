@@ -19,12 +19,17 @@ cv::Mat at_size(const ImageRGB8& image, int width, int height) {
   return resized;
 }
 
+// The pipeline works on multiples of 64 pixels (MoVQ x8, UNet x8): frames of other sizes are
+// diffused at the next multiple up and resized back.
+constexpr int kModelMultiple = 64;
+int model_size(int pixels) { return (pixels + kModelMultiple - 1) / kModelMultiple * kModelMultiple; }
+
 GenerationRequest to_generation_request(const DiffusionRequest& r) {
   GenerationRequest g;
   g.prompt = r.prompt;
   g.negative_prompt = r.negative;
-  g.width = r.width;
-  g.height = r.height;
+  g.width = model_size(r.width);
+  g.height = model_size(r.height);
   g.steps = r.steps;
   g.guidance = r.guidance;
   g.seed = r.seed;
@@ -44,7 +49,10 @@ class KandinskyBackend final : public FrameBackend {
   }
 
   cv::Mat next_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) override {
-    ImageRGB8 image = ops::to_image_rgb8(init);
+    cv::Mat sized = init;
+    if (init.cols != model_size(init.cols) || init.rows != model_size(init.rows))
+      cv::resize(init, sized, cv::Size(model_size(init.cols), model_size(init.rows)), 0, 0, cv::INTER_CUBIC);
+    ImageRGB8 image = ops::to_image_rgb8(sized);
     return at_size(generator_->image_to_image(image, to_generation_request(request), progress), request.width, request.height);
   }
 
