@@ -151,11 +151,18 @@ k3::cli::RegisterCommand registration("inspect", [](CLI::App& app) -> std::funct
     const auto folder = k3::ModelFolder::open(options->model, options->variant);
     nlohmann::json report = nlohmann::json::object();
     std::exception_ptr first_error;
-    for (const auto& component : folder.components()) {
+    // The Kandinsky 3 pipelines need all five components; other folders are checked as listed.
+    auto components = folder.components();
+    const auto index = k3::read_json_file(folder.dir() + "/model_index.json");
+    if (index.value("_class_name", std::string()).rfind("Kandinsky3", 0) == 0)
+      for (const char* required : {"movq", "scheduler", "text_encoder", "tokenizer", "unet"})
+        if (!folder.has_component(required)) components.push_back(required);
+    for (const auto& component : components) {
       try {
         report[component] = inspect_component(folder, component);
       } catch (const k3::Error& e) {
-        report[component] = {{"class", folder.class_name(component)}, {"error", e.what()}};
+        const std::string class_name = folder.has_component(component) ? folder.class_name(component) : "(absent)";
+        report[component] = {{"class", class_name}, {"error", e.what()}};
         if (!first_error) first_error = std::current_exception();
       }
       if (!options->json) print_text(component, report[component]);

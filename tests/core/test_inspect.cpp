@@ -47,7 +47,7 @@ std::vector<k3::TensorToWrite> header_of(const torch::nn::Module& module,
 void write_full_size_folder(const std::string& dir) {
   k3::test::write_file(dir + "/model_index.json", R"({"_class_name": "Kandinsky3Pipeline", "_diffusers_version": "0.24.0.dev0",
     "movq": ["diffusers", "VQModel"], "scheduler": ["diffusers", "DDPMScheduler"],
-    "text_encoder": ["transformers", "T5EncoderModel"], "unet": ["diffusers", "Kandinsky3UNet"]})");
+    "tokenizer": ["transformers", "T5Tokenizer"], "text_encoder": ["transformers", "T5EncoderModel"], "unet": ["diffusers", "Kandinsky3UNet"]})");
   for (const char* sub : {"unet", "movq", "text_encoder", "scheduler"}) make_dir(dir + "/" + sub);
   const nlohmann::json unet_json = R"({"_class_name": "Kandinsky3UNet", "_diffusers_version": "0.24.0.dev0",
     "attention_head_dim": 64, "block_out_channels": [384, 768, 1536, 3072], "cross_attention_dim": 4096,
@@ -65,6 +65,8 @@ void write_full_size_folder(const std::string& dir) {
   k3::test::write_file(dir + "/movq/config.json", movq_json.dump(2));
   k3::test::write_file(dir + "/text_encoder/config.json", t5_json.dump(2));
   k3::test::write_file(dir + "/scheduler/scheduler_config.json", scheduler_json.dump(2));
+  // The tokenizer has no weights: the tiny model's T5 tokenizer files stand in for the real ones.
+  run("cp -r " + shell_quote(k3::test::fixtures_root() + "/k3-tiny/tokenizer") + " " + shell_quote(dir + "/tokenizer"));
 
   auto no_fp32 = [](const std::string&) { return false; };
   {
@@ -128,6 +130,7 @@ void rewrite(const std::string& path, const std::function<void(std::vector<k3::T
 }  // namespace
 
 TEST_CASE("inspect: full-size Kandinsky 3 from sparse files has the spec's counts", "[unit]") {
+  K3_REQUIRE_FIXTURES();  // for the tokenizer files only
   k3::test::TempDir dir("inspect_full_size");
   write_full_size_folder(dir.path);
   const auto result = run(inspect_command(dir.path, "--json"));
@@ -184,6 +187,13 @@ TEST_CASE("inspect: broken model folders give one-line errors naming file and te
   };
   const std::vector<Case> cases = {
       {"missing_component", [](const std::string& d) { run("rm -rf " + shell_quote(d + "/movq")); }, {"movq"}},
+      {"component_not_in_index",
+       [](const std::string& d) {
+         auto index = k3::read_json_file(d + "/model_index.json");
+         index.erase("unet");
+         k3::test::write_file(d + "/model_index.json", index.dump());
+       },
+       {"model_index.json", "'unet'"}},
       {"wrong_shape",
        [](const std::string& d) {
          rewrite(d + "/unet/diffusion_pytorch_model.safetensors", [](auto& entries) {
