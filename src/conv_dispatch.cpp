@@ -7,7 +7,10 @@
 namespace k3 {
 
 namespace {
-std::atomic<bool> dispatch_enabled{true};
+// Off by default: on these shared 2-core machines the whole full-size UNet forward measured
+// ~20% slower with the GEMM paths than with oneDNN everywhere (bench_core_unet, twice, under
+// load); the per-shape choice stays available for machines where it wins.
+std::atomic<bool> dispatch_enabled{false};
 
 // 1x1 convolution, stride 1, no padding: one matrix product over channels.
 torch::Tensor conv1x1_matmul(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
@@ -38,9 +41,8 @@ bool conv_dispatch_enabled() { return dispatch_enabled; }
 torch::Tensor conv2d(const k3::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   const auto& w = conv.weight;
   if (dispatch_enabled && x.device().is_cpu() && x.dim() == 4) {
-    // Measured on these 2-core machines (ENVIRONMENT.md, last section, and bench_core_unet):
-    // at 8x8 and below with hundreds of input channels the GEMM wins by 3-17x; at 16x16 and
-    // above oneDNN is as fast or faster, and im2col's buffer grows with the map.
+    // Single convolutions at 8x8 and below with hundreds of input channels ran 3-17x faster as a
+    // GEMM (ENVIRONMENT.md, last section); at 16x16 and above oneDNN is as fast or faster.
     const auto spatial = x.size(2) * x.size(3);
     const auto kernel = w.size(2);
     if (spatial <= 8 * 8 && w.size(1) >= 512) {

@@ -11,7 +11,8 @@ namespace k3 {
 
 torch::Tensor conv2d(const k3::nn::Conv2dImpl& conv, const torch::Tensor& x);
 
-// Process-wide switch for benchmarks and parity checks: false = always torch::conv2d.
+// Process-wide switch (default off = always torch::conv2d, i.e. oneDNN); see conv_dispatch.cpp
+// and bench_core_unet for the measurements behind the default.
 void set_conv_dispatch(bool enabled);
 bool conv_dispatch_enabled();
 

@@ -82,6 +82,8 @@ TEST_CASE("UNet matches diffusers on every case of unet.safetensors", "[golden]"
 TEST_CASE("per-shape convolution paths equal torch::conv2d", "[unit]") {
   torch::NoGradGuard no_grad;
   torch::manual_seed(3);
+  const bool was_enabled = k3::conv_dispatch_enabled();
+  k3::set_conv_dispatch(true);
   struct Shape {
     int64_t in, out, kernel, stride, padding, size;
   };
@@ -98,4 +100,5 @@ TEST_CASE("per-shape convolution paths equal torch::conv2d", "[unit]") {
               << ": relative L2 " << error << "\n";
     CHECK(error <= 1e-6);
   }
+  k3::set_conv_dispatch(was_enabled);
 }
