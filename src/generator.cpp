@@ -6,6 +6,7 @@
 
 #include "src/errors.h"
 #include "src/kandinsky3_models.h"
+#include "src/inpaint_pipeline.h"
 #include "src/pipeline.h"
 
 #include <optional>
@@ -35,9 +36,9 @@ class TorchGenerator final : public Generator {
     load.device = parse_device(options.device);
     load.dtype = parse_dtype(options.dtype, load.device);
     models_ = Kandinsky3Models::load(load);
-    pipeline_ = std::make_unique<Kandinsky3Img2ImgPipeline>(models_.unet, models_.movq, models_.scheduler);
-    sampler_ = options.sampler;
-    ddim_eta_ = options.ddim_eta;
+    pipeline_ = std::make_unique<Kandinsky3InpaintPipeline>(models_.unet, models_.movq, models_.scheduler);
+    pipeline_->set_null_embedding(models_.null_embedding);
+    options_ = options;
   }
 
   ImageRGB8 text_to_image(const GenerationRequest& request, const StepCallback& on_step) override {
@@ -63,6 +64,31 @@ class TorchGenerator final : public Generator {
     return tensor_to_images(resize(decoded, init.height, init.width)).front();
   }
 
+  ImageRGB8 inpaint(const ImageRGB8& image, const ImageRGB8& mask, const GenerationRequest& request,
+                    const StepCallback& on_step) override {
+    if (image.empty()) throw ConfigError("inpaint: expected a picture, got an empty one");
+    if (mask.width != image.width || mask.height != image.height || mask.pixels.size() != image.pixels.size())
+      throw ConfigError("inpaint: expected a mask of " + std::to_string(image.width) + "x" +
+                        std::to_string(image.height) + " RGB pixels (the picture's size), got " +
+                        std::to_string(mask.width) + "x" + std::to_string(mask.height));
+    const auto settings = settings_of(request);
+    const int64_t multiple = models_.movq->config().downscale_factor() * 8;
+    const int64_t work_h = round_up(image.height, multiple), work_w = round_up(image.width, multiple);
+    auto pixels = resize(images_to_tensor({image}), work_h, work_w);
+    // White = repaint: the mean of the three channels (0..255 each) at or above 127.5.
+    auto repaint = (images_to_tensor({mask}).mean(1, true) >= 0.0f).to(torch::kFloat);
+    if (repaint.size(2) != work_h || repaint.size(3) != work_w) {
+      namespace F = torch::nn::functional;
+      repaint = F::interpolate(repaint, F::InterpolateFuncOptions()
+                                            .size(std::vector<int64_t>{work_h, work_w})
+                                            .mode(torch::kNearest));
+    }
+    SeededNoise noise(request.seed);
+    auto decoded = pipeline_->inpaint(pixels, repaint, conditioning(request, settings), request.denoise, settings,
+                                      noise, progress(on_step));
+    return tensor_to_images(resize(decoded, image.height, image.width)).front();
+  }
+
   void precompute_prompts(const std::vector<std::string>& prompts) override {
     require_prompt_encoder().precompute(prompts);
   }
@@ -76,8 +102,10 @@ class TorchGenerator final : public Generator {
     DenoiseSettings settings;
     settings.steps = request.steps;
     settings.guidance = request.guidance;
-    settings.sampler = sampler_;
-    settings.ddim_eta = ddim_eta_;
+    settings.sampler = options_.sampler;
+    settings.ddim_eta = options_.ddim_eta;
+    settings.original_eta = options_.original_eta;
+    settings.original_percentile = options_.original_percentile;
     return settings;
   }
 
@@ -98,12 +126,17 @@ class TorchGenerator final : public Generator {
   }
 
   Kandinsky3Models models_;
-  std::unique_ptr<Kandinsky3Img2ImgPipeline> pipeline_;
-  std::string sampler_;
-  double ddim_eta_ = 0.0;
+  std::unique_ptr<Kandinsky3InpaintPipeline> pipeline_;
+  GeneratorOptions options_;
 };
 
 }  // namespace
+
+ImageRGB8 Generator::outpaint(const ImageRGB8& image, int left, int top, int right, int bottom,
+                              const GenerationRequest& request, const StepCallback& on_step) {
+  const auto canvas = make_outpaint_canvas(image, left, top, right, bottom);
+  return inpaint(canvas.image, canvas.mask, request, on_step);
+}
 
 std::unique_ptr<Generator> Generator::load(const GeneratorOptions& options) {
   return std::make_unique<TorchGenerator>(options);

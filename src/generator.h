@@ -16,8 +16,14 @@ struct GeneratorOptions {
   std::string device = "cpu";     // "cpu" or "cuda[:N]"
   std::string dtype = "fp32";     // "fp32", "bf16", "fp16"
   std::string variant = "";       // "" = prefer plain files, "fp16" = prefer *.fp16.safetensors
-  std::string sampler = "ddpm";   // "ddpm" (diffusers default) or "ddim" (deterministic)
-  double ddim_eta = 0.0;
+  // "ddpm" (diffusers default), "ddim" (deterministic) or "original" (ai-forever's sampler:
+  // its own timestep list, dynamic thresholding, eta; spec 6.1).
+  std::string sampler = "ddpm";
+  double ddim_eta = 0.0;           // DDIM's eta
+  double original_eta = 1.0;       // the original sampler's eta (its default)
+  // The original sampler's dynamic-threshold percentile; <= 0 = the original's default
+  // (0.99 text-to-image / image-to-image, 0.95 inpainting).
+  double original_percentile = 0.0;
 };
 
 struct GenerationRequest {
@@ -43,9 +49,36 @@ class Generator {
   // `init` is resized by the caller to request.width x request.height.
   virtual ImageRGB8 image_to_image(const ImageRGB8& init, const GenerationRequest& request,
                                    const StepCallback& on_step = {}) = 0;
+  // Inpainting: repaints where `mask` is white (any picture of the image's size; a pixel is
+  // repainted when its mean channel value is >= 127.5) and keeps the rest. A 9-channel
+  // (inpainting) UNet gets [latent, keep-mask, masked-image latent]; a 4-channel (base) UNet
+  // blends the kept region's re-noised latents in at every step. request.width/height are
+  // ignored (the image's size is used, worked at the next multiple of 64); request.denoise < 1
+  // starts from the noised image instead of pure noise. Pixels outside the mask come back as
+  // the model drew them (no re-compositing; use composite_kept_pixels for that).
+  virtual ImageRGB8 inpaint(const ImageRGB8& image, const ImageRGB8& mask, const GenerationRequest& request,
+                            const StepCallback& on_step = {}) = 0;
+  // Outpainting: extends the canvas by the given pixel margins (each >= 0) and paints the new
+  // border. The border is first filled with edge-replicated, blurred content so MoVQ sees
+  // something sensible there. Returns the (width+left+right) x (height+top+bottom) picture.
+  ImageRGB8 outpaint(const ImageRGB8& image, int left, int top, int right, int bottom,
+                     const GenerationRequest& request, const StepCallback& on_step = {});
+
   // Encodes these prompts now (cached by text), so the text encoder can then be released.
   virtual void precompute_prompts(const std::vector<std::string>& prompts) = 0;
   virtual void release_text_encoder() = 0;
 };
+
+// Outpainting's two inputs, torch-free: the canvas (the image in the middle, the border filled
+// with edge-replicated content blurred with a box of `blur_radius` pixels) and its mask
+// (white = the new border to paint, black = the original picture).
+struct OutpaintCanvas {
+  ImageRGB8 image;
+  ImageRGB8 mask;
+};
+OutpaintCanvas make_outpaint_canvas(const ImageRGB8& image, int left, int top, int right, int bottom,
+                                    int blur_radius = 8);
+// Copies `original`'s pixels into `painted` wherever `mask` is black (same sizes required).
+ImageRGB8 composite_kept_pixels(const ImageRGB8& painted, const ImageRGB8& original, const ImageRGB8& mask);
 
 }  // namespace k3

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 namespace k3 {
 
@@ -39,6 +40,15 @@ Kandinsky3Models Kandinsky3Models::load(const ModelLoadOptions& options) {
   load_weights_strict(*models.unet, WeightStore::open_files(folder.weight_files("unet")), "unet", options.dtype,
                       options.device);
   models.unet->eval();
+  const auto null_file = folder.path("unet") + "/" + kNullEmbeddingFile;
+  if (std::filesystem::exists(null_file)) {
+    auto store = WeightStore::open_files({null_file});
+    const auto& record = store.record(kNullEmbeddingKey);
+    if (record.numel() != unet_config.cross_attention_dim)
+      throw WeightError(null_file + ": expected " + std::string(kNullEmbeddingKey) + " of " +
+                        std::to_string(unet_config.cross_attention_dim) + " values, got " + shape_to_string(record.shape));
+    models.null_embedding = store.tensor(kNullEmbeddingKey, options.dtype, options.device).reshape({-1}).clone();
+  }
 
   auto movq_config = MoVQConfig::from_json(folder.config("movq"), folder.config_path("movq"));
   append(models.warnings, movq_config.warnings);

@@ -28,6 +28,10 @@ struct Kandinsky3Models {
   Kandinsky3UNet unet{nullptr};
   VQModel movq{nullptr};
   SchedulerConfig scheduler;
+  // The original model's learned unconditional context [cross_attention_dim], from the optional
+  // file unet/null_embedding.safetensors (tensor "null_embedding"; written by `k3anim convert
+  // --from original`). Undefined when the folder has none (diffusers' folders do not).
+  torch::Tensor null_embedding;
   std::unique_ptr<PromptEncoder> prompt_encoder;  // null when not loaded
   std::vector<std::string> warnings;              // unknown config keys and the like
 
@@ -35,6 +39,11 @@ struct Kandinsky3Models {
   // its weights strictly. Throws FileError / ConfigError / WeightError naming the file at fault.
   static Kandinsky3Models load(const ModelLoadOptions& options);
 };
+
+// Where a converted original model keeps its null embedding (inside the unet/ component folder,
+// outside its weight files so the strict loader never sees it).
+constexpr const char* kNullEmbeddingFile = "null_embedding.safetensors";
+constexpr const char* kNullEmbeddingKey = "null_embedding";
 
 // "cpu", "cuda", "cuda:1" -> device (ConfigError for others, or for CUDA without a CUDA build/GPU).
 torch::Device parse_device(const std::string& name);

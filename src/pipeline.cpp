@@ -6,6 +6,7 @@
 #include "src/errors.h"
 #include "src/sampler.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace k3 {
@@ -20,7 +21,23 @@ std::pair<int64_t, int64_t> latent_size_for(int64_t height, int64_t width, int64
 }
 
 Kandinsky3Pipeline::Kandinsky3Pipeline(Kandinsky3UNet unet, VQModel movq, SchedulerConfig scheduler)
-    : unet_(std::move(unet)), movq_(std::move(movq)), scheduler_(std::move(scheduler)) {}
+    : unet_(std::move(unet)), movq_(std::move(movq)), scheduler_(std::move(scheduler)) {
+  denoiser_ = std::make_shared<UNetDenoiser>(unet_);
+}
+
+void Kandinsky3Pipeline::set_denoiser(std::shared_ptr<Denoiser> denoiser) {
+  denoiser_ = denoiser ? std::move(denoiser) : std::make_shared<UNetDenoiser>(unet_);
+}
+
+std::unique_ptr<Sampler> Kandinsky3Pipeline::sampler_for(const DenoiseSettings& settings,
+                                                         double default_percentile) const {
+  std::string name = settings.sampler;
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool original = name == "original";
+  const double eta = original ? settings.original_eta : settings.ddim_eta;
+  const double percentile = settings.original_percentile > 0 ? settings.original_percentile : default_percentile;
+  return make_sampler(settings.sampler, scheduler_, eta, percentile);
+}
 
 torch::Device Kandinsky3Pipeline::device() const { return unet_->conv_in->weight.device(); }
 torch::ScalarType Kandinsky3Pipeline::dtype() const { return unet_->conv_in->weight.scalar_type(); }
@@ -47,23 +64,44 @@ int64_t batch_of(const GuidanceBatch& conditioning, const DenoiseSettings& setti
 torch::Tensor Kandinsky3Pipeline::denoise(torch::Tensor latents, const std::vector<int64_t>& timesteps,
                                           Sampler& sampler, const GuidanceBatch& conditioning,
                                           const DenoiseSettings& settings, NoiseSource& noise,
-                                          const LatentStepCallback& on_step) {
+                                          const LatentStepCallback& on_step, const StepHooks& hooks) {
   torch::NoGradGuard no_grad;
-  const auto embeds = conditioning.embeds.to(device(), dtype());
-  const auto mask = conditioning.mask.to(device());
+  DenoiserContext context;
+  context.embeds = conditioning.embeds.to(device(), dtype());
+  context.mask = conditioning.mask.to(device());
+  // The original runs [cond, uncond]; ours arrive as diffusers' [negative, positive]. Rows are
+  // independent, so only the null embedding's placement depends on the order.
+  const bool cond_first = settings.guided() && sampler.name() == "original";
+  if (cond_first) {
+    auto e = context.embeds.chunk(2), m = context.mask.chunk(2);
+    context.embeds = torch::cat({e[1], e[0]});
+    context.mask = torch::cat({m[1], m[0]});
+    if (null_embedding_.defined()) {
+      // An unconditional row with nothing to attend is "no negative prompt": the original's
+      // null context. A negative prompt keeps its own embeddings.
+      auto rows = context.mask.to(torch::kBool).any(1).logical_not().to(torch::kCPU);
+      rows.slice(0, 0, rows.size(0) / 2).fill_(false);
+      context.null_rows = rows;
+      context.null_embedding = null_embedding_;
+    }
+  }
   const int total = static_cast<int>(timesteps.size());
   for (int i = 0; i < total; ++i) {
     const int64_t t = timesteps[i];
-    auto model_input = settings.guided() ? torch::cat({latents, latents}) : latents;
+    auto doubled = settings.guided() ? torch::cat({latents, latents}) : latents;
+    auto model_input = hooks.model_input ? hooks.model_input(doubled) : doubled;
     auto timestep = torch::tensor(t, torch::TensorOptions().dtype(torch::kLong).device(device()));
-    auto prediction = unet_->forward(model_input, timestep, embeds, mask);
+    auto prediction = denoiser_->predict_noise(model_input, timestep, context);
     if (settings.guided()) {
       auto halves = prediction.chunk(2);
-      prediction = (settings.guidance + 1.0) * halves[1] - settings.guidance * halves[0];
+      const auto& cond = cond_first ? halves[0] : halves[1];
+      const auto& uncond = cond_first ? halves[1] : halves[0];
+      prediction = (settings.guidance + 1.0) * cond - settings.guidance * uncond;
     }
     torch::Tensor step_noise;
     if (sampler.step_draws_noise(t)) step_noise = draw(noise, latents.sizes());
     latents = sampler.step(prediction, t, latents, step_noise).prev_sample;
+    if (hooks.after_step) latents = hooks.after_step(latents, i);
     if (on_step && !on_step(i, total, latents))
       throw Cancelled("generation cancelled after step " + std::to_string(i + 1) + " of " + std::to_string(total));
   }
@@ -76,9 +114,9 @@ torch::Tensor Kandinsky3Pipeline::text_to_latents(const GuidanceBatch& condition
                                                   const LatentStepCallback& on_step) {
   const int64_t batch = batch_of(conditioning, settings);
   const auto [latent_h, latent_w] = latent_size_for(height, width, movq_->config().downscale_factor());
-  auto sampler = make_sampler(settings.sampler, scheduler_, settings.ddim_eta);
+  auto sampler = sampler_for(settings);
   sampler->set_timesteps(settings.steps);
-  const std::vector<int64_t> shape = {batch, unet_->config().in_channels, latent_h, latent_w};
+  const std::vector<int64_t> shape = {batch, unet_->config().out_channels(), latent_h, latent_w};
   torch::Tensor latents;
   if (initial_latents.defined()) {
     if (initial_latents.sizes() != at::IntArrayRef(shape))
@@ -119,7 +157,7 @@ torch::Tensor Kandinsky3Img2ImgPipeline::image_to_latents(const torch::Tensor& i
   if (image.size(2) % multiple != 0 || image.size(3) % multiple != 0)
     throw ConfigError("image-to-image: expected width and height multiples of " + std::to_string(multiple) + ", got " +
                       std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)));
-  auto sampler = make_sampler(settings.sampler, scheduler_, settings.ddim_eta);
+  auto sampler = sampler_for(settings);
   sampler->set_timesteps(settings.steps);
   const auto timesteps = sampler->img2img_timesteps(denoise);
   const auto movq_weight = movq_->post_quant_conv->weight;

@@ -5,6 +5,7 @@
 // checkpoint's scheduler_config, or DDIM), MoVQ decoding without latent scaling.
 // Text encoding is not done here: pass a GuidanceBatch (src/prompt_encoder.h).
 // Follows diffusers pipelines/kandinsky3/pipeline_kandinsky3.py and pipeline_kandinsky3_img2img.py.
+#include "src/denoiser.h"
 #include "src/image.h"
 #include "src/movq.h"
 #include "src/noise_source.h"
@@ -26,8 +27,10 @@ class Sampler;
 struct DenoiseSettings {
   int steps = 25;
   double guidance = 3.0;       // CFG only when > 1 (diffusers' do_classifier_free_guidance)
-  std::string sampler = "ddpm";  // "ddpm" or "ddim"
+  std::string sampler = "ddpm";  // "ddpm", "ddim" or "original" (src/original_sampler.h)
   double ddim_eta = 0.0;
+  double original_eta = 1.0;
+  double original_percentile = 0.0;  // <= 0: 0.99, or 0.95 for inpainting (the original's)
   bool guided() const { return guidance > 1.0; }
 };
 
@@ -62,17 +65,34 @@ class Kandinsky3Pipeline {
   Kandinsky3UNet& unet() { return unet_; }
   VQModel& movq() { return movq_; }
   const SchedulerConfig& scheduler_config() const { return scheduler_; }
+  // Replaces the UNet in the denoising loop (tests put an oracle here); null = the UNet again.
+  void set_denoiser(std::shared_ptr<Denoiser> denoiser);
+  // The original model's learned unconditional context vector [cross_attention_dim]; used by the
+  // "original" sampler for unconditional rows without a prompt (mask all 0). Undefined = none.
+  void set_null_embedding(torch::Tensor null_embedding) { null_embedding_ = std::move(null_embedding); }
   torch::Device device() const;
   torch::ScalarType dtype() const;
 
  protected:
-  // The shared loop: for each t, UNet on [x, x] (or x), guidance, sampler step.
+  // Per-call additions to the loop (inpainting).
+  struct StepHooks {
+    // The denoiser's input from the latents (doubled under guidance); default: the latents.
+    std::function<torch::Tensor(const torch::Tensor& latents)> model_input;
+    // After step `index` (the latents then sit at the noise level of the next timestep).
+    std::function<torch::Tensor(const torch::Tensor& latents, int index)> after_step;
+  };
+  // The shared loop: for each t, the denoiser on [x, x] (or x), guidance, sampler step. Under the
+  // "original" sampler the guided batch is reordered to the original's [cond, uncond].
   torch::Tensor denoise(torch::Tensor latents, const std::vector<int64_t>& timesteps, Sampler& sampler,
                         const GuidanceBatch& conditioning, const DenoiseSettings& settings, NoiseSource& noise,
-                        const LatentStepCallback& on_step);
+                        const LatentStepCallback& on_step, const StepHooks& hooks = {});
   torch::Tensor draw(NoiseSource& noise, at::IntArrayRef shape);
+  // make_sampler with the settings' eta/percentile; `default_percentile` when none is set.
+  std::unique_ptr<Sampler> sampler_for(const DenoiseSettings& settings, double default_percentile = 0.99) const;
 
   Kandinsky3UNet unet_;
+  std::shared_ptr<Denoiser> denoiser_;
+  torch::Tensor null_embedding_;
   VQModel movq_;
   SchedulerConfig scheduler_;
 };

@@ -5,6 +5,7 @@
 #include "src/ddim_scheduler.h"
 #include "src/ddpm_scheduler.h"
 #include "src/errors.h"
+#include "src/original_sampler.h"
 
 #include <algorithm>
 #include <cctype>
@@ -124,12 +125,14 @@ torch::Tensor randn_like_diffusers(at::IntArrayRef shape, at::Generator& generat
   return drawn.device() == device ? drawn : drawn.to(device);
 }
 
-std::unique_ptr<Sampler> make_sampler(const std::string& name, const SchedulerConfig& config, double ddim_eta) {
+std::unique_ptr<Sampler> make_sampler(const std::string& name, const SchedulerConfig& config, double eta,
+                                      double percentile) {
   std::string lower = name;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (lower == "ddpm") return std::make_unique<DDPMScheduler>(config);
-  if (lower == "ddim") return std::make_unique<DDIMScheduler>(config, ddim_eta);
-  throw ConfigError("sampler: expected 'ddpm' or 'ddim', got '" + name + "'");
+  if (lower == "ddim") return std::make_unique<DDIMScheduler>(config, eta);
+  if (lower == "original") return std::make_unique<OriginalSampler>(config, eta, percentile);
+  throw ConfigError("sampler: expected 'ddpm', 'ddim' or 'original', got '" + name + "'");
 }
 
 }  // namespace k3

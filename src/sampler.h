@@ -32,12 +32,13 @@ class Sampler {
 
   // Spacing per config.timestep_spacing (+ steps_offset for "leading"). Throws ConfigError when
   // num_inference_steps is < 1 or > num_train_timesteps.
-  void set_timesteps(int num_inference_steps);
+  // Virtual: the original sampler (src/original_sampler.h) has its own list.
+  virtual void set_timesteps(int num_inference_steps);
   const std::vector<int64_t>& timesteps() const { return timesteps_; }
   int num_inference_steps() const { return num_inference_steps_; }
   double init_noise_sigma() const { return 1.0; }
   // The timestep preceding `t` in the inference schedule (negative after the last one).
-  int64_t previous_timestep(int64_t t) const;
+  virtual int64_t previous_timestep(int64_t t) const;
 
   // img2img: the tail of timesteps() that a `denoise` fraction re-runs, exactly as
   // Kandinsky3Img2ImgPipeline.get_timesteps(num_inference_steps, strength=denoise).
@@ -67,8 +68,10 @@ class Sampler {
   torch::Tensor alpha_cumprod_at(int64_t t, const torch::Tensor& below_zero) const;
 };
 
-// "ddpm" or "ddim" (case-insensitive); ConfigError for other names. `ddim_eta` only for DDIM.
-std::unique_ptr<Sampler> make_sampler(const std::string& name, const SchedulerConfig& config, double ddim_eta = 0.0);
+// "ddpm", "ddim" or "original" (case-insensitive); ConfigError for other names. `eta` is DDIM's
+// or the original sampler's; `percentile` only for "original" (its dynamic threshold).
+std::unique_ptr<Sampler> make_sampler(const std::string& name, const SchedulerConfig& config, double eta = 0.0,
+                                      double percentile = 0.99);
 
 // Draws a standard normal tensor as diffusers' randn_tensor does with a generator: on the
 // generator's device in `dtype`, then moved to `device`.

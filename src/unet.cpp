@@ -82,6 +82,16 @@ torch::Tensor Kandinsky3UNetImpl::time_features(const torch::Tensor& timesteps) 
 torch::Tensor Kandinsky3UNetImpl::forward(const torch::Tensor& sample, const torch::Tensor& timestep,
                                           const torch::Tensor& encoder_hidden_states,
                                           const torch::Tensor& encoder_attention_mask) {
+  return forward_projected(sample, timestep, project_context(encoder_hidden_states), encoder_attention_mask);
+}
+
+torch::Tensor Kandinsky3UNetImpl::project_context(const torch::Tensor& encoder_hidden_states) {
+  return projection_norm(projection_linear(encoder_hidden_states));
+}
+
+torch::Tensor Kandinsky3UNetImpl::forward_projected(const torch::Tensor& sample, const torch::Tensor& timestep,
+                                                    const torch::Tensor& context,
+                                                    const torch::Tensor& encoder_attention_mask) {
   if (sample.dim() != 4 || sample.size(1) != config_.in_channels)
     throw ConfigError("Kandinsky3UNet: expected sample [B, " + std::to_string(config_.in_channels) +
                       ", h, w], got " + c10::str(sample.sizes()));
@@ -95,7 +105,6 @@ torch::Tensor Kandinsky3UNetImpl::forward(const torch::Tensor& sample, const tor
   t = t.to(sample.device()).expand({batch});
   auto time_embed = time_linear_2(torch::silu(time_linear_1(time_features(t).to(dtype))));
 
-  auto context = projection_norm(projection_linear(encoder_hidden_states));
   time_embed = time_embed + pooling_attention(context.mean(1, true), context, additive_mask).squeeze(1);
 
   std::vector<torch::Tensor> skips;

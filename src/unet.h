@@ -22,6 +22,13 @@ class Kandinsky3UNetImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timestep,
                         const torch::Tensor& encoder_hidden_states, const torch::Tensor& encoder_attention_mask);
 
+  // forward() in two halves: the text projection (encoder_hid_proj), then the network on an
+  // already projected context [B, L, cross_attention_dim]. The original sampler needs the split
+  // to put its learned null_embedding into the projected context of the unconditional rows.
+  torch::Tensor project_context(const torch::Tensor& encoder_hidden_states);
+  torch::Tensor forward_projected(const torch::Tensor& sample, const torch::Tensor& timestep,
+                                  const torch::Tensor& context, const torch::Tensor& encoder_attention_mask);
+
   // The sinusoidal timestep features (diffusers Timesteps(init_channels, flip_sin_to_cos=False,
   // downscale_freq_shift=1)), float32 [B, init_channels].
   torch::Tensor time_features(const torch::Tensor& timesteps) const;

@@ -33,6 +33,7 @@ UNetConfig UNetConfig::from_json(const nlohmann::json& json, const std::string& 
     reader.fail("cross_attention_dim", "one integer", json.at("cross_attention_dim").dump());
   c.cross_attention_dim = reader.required_int("cross_attention_dim");
   c.encoder_hid_dim = reader.required_int("encoder_hid_dim");
+  c.output_channels = reader.optional_int("out_channels", 0);
 
   require_positive(reader, "in_channels", c.in_channels);
   require_positive(reader, "time_embedding_dim", c.time_embedding_dim);
@@ -40,6 +41,7 @@ UNetConfig UNetConfig::from_json(const nlohmann::json& json, const std::string& 
   require_positive(reader, "attention_head_dim", c.attention_head_dim);
   require_positive(reader, "cross_attention_dim", c.cross_attention_dim);
   require_positive(reader, "encoder_hid_dim", c.encoder_hid_dim);
+  if (reader.has("out_channels")) require_positive(reader, "out_channels", c.output_channels);
   if (c.layers_per_block < 2)
     reader.fail("layers_per_block", "an integer >= 2 (each level has a first and a last ResNet pair)",
                 std::to_string(c.layers_per_block));

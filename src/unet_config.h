@@ -19,6 +19,10 @@ struct UNetConfig {
   std::vector<int64_t> block_out_channels = {384, 768, 1536, 3072};
   int64_t cross_attention_dim = 4096;
   int64_t encoder_hid_dim = 4096;
+  // Optional "out_channels" key (not written by diffusers, whose Kandinsky3UNet predicts
+  // in_channels; the original inpainting UNet takes 9 channels and predicts 4). 0 = absent:
+  // in_channels, except 9 -> 4.
+  int64_t output_channels = 0;
 
   // Hard-coded in diffusers' Kandinsky3UNet (not config keys).
   int64_t expansion_ratio = 4;
@@ -29,7 +33,9 @@ struct UNetConfig {
   // Keys of the file this parser does not know (metadata keys starting with '_' excluded).
   std::vector<std::string> warnings;
 
-  int64_t out_channels() const { return in_channels; }
+  int64_t out_channels() const { return output_channels > 0 ? output_channels : (in_channels == 9 ? 4 : in_channels); }
+  // The original's inpainting input: [latent, mask, masked-image latent] (spec 6.2).
+  bool is_inpainting() const { return in_channels == 2 * out_channels() + 1; }
   int64_t init_channels() const { return block_out_channels.at(0) / 2; }
   int64_t levels() const { return static_cast<int64_t>(block_out_channels.size()); }
 
