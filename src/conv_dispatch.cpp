@@ -53,4 +53,14 @@ torch::Tensor conv2d(const k3::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   return torch::conv2d(x, w, conv.bias, {conv.stride, conv.stride}, {conv.padding, conv.padding});
 }
 
+torch::Tensor conv_transpose2d(const k3::nn::ConvTranspose2dImpl& conv, const torch::Tensor& x) {
+  const std::vector<int64_t> stride = {conv.stride, conv.stride};
+  if (x.device().is_cpu() && x.scalar_type() == torch::kBFloat16) {
+    auto bias = conv.bias.defined() ? conv.bias.to(torch::kFloat) : torch::Tensor();
+    return torch::conv_transpose2d(x.to(torch::kFloat), conv.weight.to(torch::kFloat), bias, stride)
+        .to(torch::kBFloat16);
+  }
+  return torch::conv_transpose2d(x, conv.weight, conv.bias, stride);
+}
+
 }  // namespace k3

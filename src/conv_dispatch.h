@@ -11,6 +11,10 @@ namespace k3 {
 
 torch::Tensor conv2d(const k3::nn::Conv2dImpl& conv, const torch::Tensor& x);
 
+// ConvTranspose2d. libtorch 1.13's CPU kernel returns a wrongly shaped result for bfloat16
+// ([2,8,4,4] with a 2x2 stride-2 kernel gives [2,8,2,2]): on the CPU, bfloat16 runs in float32.
+torch::Tensor conv_transpose2d(const k3::nn::ConvTranspose2dImpl& conv, const torch::Tensor& x);
+
 // Process-wide switch (default off = always torch::conv2d, i.e. oneDNN); see conv_dispatch.cpp
 // and bench_core_unet for the measurements behind the default.
 void set_conv_dispatch(bool enabled);

@@ -53,7 +53,7 @@ BlockImpl::BlockImpl(int64_t in_channels, int64_t out_channels, int64_t time_emb
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& time_embed) {
   auto h = torch::silu(group_norm(x, time_embed));
-  if (up_sample) h = up_sample(h);
+  if (up_sample) h = conv_transpose2d(*up_sample, h);
   h = conv2d(*projection, h);
   if (down_sample) h = conv2d(*down_sample, h);
   return h;
@@ -86,7 +86,7 @@ torch::Tensor ResNetBlockImpl::forward(const torch::Tensor& x, const torch::Tens
   auto out = x;
   for (const auto& block : *resnet_blocks) out = block->as<BlockImpl>()->forward(out, time_embed);
   auto shortcut = x;
-  if (shortcut_up_sample) shortcut = shortcut_up_sample(shortcut);
+  if (shortcut_up_sample) shortcut = conv_transpose2d(*shortcut_up_sample, shortcut);
   if (shortcut_projection) shortcut = conv2d(*shortcut_projection, shortcut);
   if (shortcut_down_sample) shortcut = conv2d(*shortcut_down_sample, shortcut);
   return shortcut + out;
