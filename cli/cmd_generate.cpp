@@ -16,12 +16,14 @@ struct GenerateOptions {
   k3::GeneratorOptions model;
   k3::GenerationRequest request;
   std::string init;
+  std::string mask;
+  std::vector<int> outpaint;
   std::string output;
 };
 
-k3::ImageRGB8 read_rgb(const std::string& path, int width, int height) {
+k3::ImageRGB8 read_rgb(const std::string& path, int width, int height, const char* option = "--init") {
   cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
-  if (bgr.empty()) throw k3::FileError("--init: expected a readable picture, got nothing from " + path);
+  if (bgr.empty()) throw k3::FileError(std::string(option) + ": expected a readable picture, got nothing from " + path);
   if (bgr.cols != width || bgr.rows != height) cv::resize(bgr, bgr, cv::Size(width, height), 0, 0, cv::INTER_AREA);
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
@@ -62,8 +64,14 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
   auto* denoise = sub->add_option("--denoise", o->request.denoise,
                                   "image-to-image: fraction of the schedule re-run, 0..1 (diffusers' strength; default 0.3)")
                       ->check(CLI::Range(0.0, 1.0));
-  sub->add_option("--sampler", o->model.sampler, "ddpm (default, as the checkpoint) or ddim")
-      ->check(CLI::IsMember({"ddpm", "ddim"}));
+  sub->add_option("--mask", o->mask, "inpainting: mask picture for --init, white = repaint (resized to the picture)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--outpaint", o->outpaint, "outpainting of --init: LEFT,TOP,RIGHT,BOTTOM pixels to add and paint")
+      ->delimiter(',')->expected(4);
+  sub->add_option("--sampler", o->model.sampler,
+                  "ddpm (default, as the checkpoint), ddim, or original (ai-forever's sampler with dynamic thresholding)")
+      ->check(CLI::IsMember({"ddpm", "ddim", "original"}));
+  sub->add_option("--eta", o->model.original_eta, "original sampler's eta (default 1)")->check(CLI::Range(0.0, 1.0));
   sub->add_option("--ddim-eta", o->model.ddim_eta, "DDIM eta (0 = deterministic)")->check(CLI::Range(0.0, 1.0));
   sub->add_option("--device", o->model.device, "cpu (default) or cuda[:N]");
   sub->add_option("--dtype", o->model.dtype, "fp32 (default), bf16 or fp16 (fp16 needs cuda)")
@@ -74,9 +82,15 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
   auto* height_option = sub->get_option("--height");
   return [o, denoise, width_option, height_option] {
     const bool quiet = k3::cli::global_options().quiet;
+    const bool painting = !o->mask.empty() || !o->outpaint.empty();
+    if (painting && o->init.empty())
+      throw k3::ConfigError("--mask/--outpaint: expected together with --init (the picture to paint), got them alone");
+    if (!o->mask.empty() && !o->outpaint.empty())
+      throw k3::ConfigError("--mask and --outpaint: expected one of them, got both");
+    if (painting && denoise->count() == 0) o->request.denoise = 1.0;  // the original inpainting starts from noise
     if (o->init.empty() && denoise->count() > 0)
       throw k3::ConfigError("--denoise: expected together with --init (image-to-image), got it alone");
-    if (!o->init.empty() && denoise->count() == 0) o->request.denoise = 0.3;  // diffusers' img2img default strength
+    if (!o->init.empty() && !painting && denoise->count() == 0) o->request.denoise = 0.3;  // diffusers' img2img default strength
     const auto started = std::chrono::steady_clock::now();
     if (!quiet) std::cerr << "loading " << o->model.model_dir << " (" << o->model.device << ", " << o->model.dtype << ")\n";
     auto generator = k3::Generator::load(o->model);
@@ -93,7 +107,17 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
       // Without an explicit size the init picture keeps its own.
       if (width_option->count() == 0) o->request.width = probe.cols;
       if (height_option->count() == 0) o->request.height = probe.rows;
-      image = generator->image_to_image(read_rgb(o->init, o->request.width, o->request.height), o->request, progress);
+      const auto init = read_rgb(o->init, o->request.width, o->request.height);
+      if (!o->mask.empty()) {
+        image = generator->inpaint(init, read_rgb(o->mask, init.width, init.height, "--mask"), o->request, progress);
+      } else if (!o->outpaint.empty()) {
+        for (int margin : o->outpaint)
+          if (margin < 0) throw k3::ConfigError("--outpaint: expected margins >= 0, got " + std::to_string(margin));
+        image = generator->outpaint(init, o->outpaint[0], o->outpaint[1], o->outpaint[2], o->outpaint[3], o->request,
+                                    progress);
+      } else {
+        image = generator->image_to_image(init, o->request, progress);
+      }
     }
     write_rgb(image, o->output);
     if (!quiet) {
