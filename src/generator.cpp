@@ -42,6 +42,9 @@ class TorchGenerator final : public Generator {
   }
 
   ImageRGB8 text_to_image(const GenerationRequest& request, const StepCallback& on_step) override {
+    // An inpainting UNet needs its mask channels: everything repainted, nothing known (the
+    // original's inpainting pipeline with an all-ones user mask).
+    if (pipeline_->uses_inpainting_unet()) return repaint_everything(blank(request.width, request.height), request, 1.0, on_step);
     const auto settings = settings_of(request);
     SeededNoise noise(request.seed);
     auto decoded = pipeline_->text_to_image(conditioning(request, settings), request.height, request.width, settings,
@@ -53,6 +56,7 @@ class TorchGenerator final : public Generator {
   ImageRGB8 image_to_image(const ImageRGB8& init, const GenerationRequest& request,
                            const StepCallback& on_step) override {
     if (init.empty()) throw ConfigError("image_to_image: expected an init picture, got an empty one");
+    if (pipeline_->uses_inpainting_unet()) return repaint_everything(init, request, request.denoise, on_step);
     const auto settings = settings_of(request);
     const int64_t multiple = models_.movq->config().downscale_factor() * 8;
     auto image = images_to_tensor({init});
@@ -98,6 +102,19 @@ class TorchGenerator final : public Generator {
   }
 
  private:
+  static ImageRGB8 blank(int width, int height) {
+    return ImageRGB8{width, height, std::vector<std::uint8_t>(static_cast<size_t>(width) * height * 3, 128)};
+  }
+
+  ImageRGB8 repaint_everything(const ImageRGB8& image, const GenerationRequest& request, double denoise,
+                               const StepCallback& on_step) {
+    GenerationRequest copy = request;
+    copy.denoise = denoise;
+    auto mask = blank(image.width, image.height);
+    std::fill(mask.pixels.begin(), mask.pixels.end(), 255);
+    return inpaint(image, mask, copy, on_step);
+  }
+
   DenoiseSettings settings_of(const GenerationRequest& request) const {
     DenoiseSettings settings;
     settings.steps = request.steps;

@@ -45,6 +45,8 @@ class Generator {
   virtual ~Generator() = default;
   static std::unique_ptr<Generator> load(const GeneratorOptions& options);
 
+  // With an inpainting (9-channel) model, text_to_image and image_to_image run inpaint() with
+  // everything repainted (the original's inpainting pipeline with an all-white mask).
   virtual ImageRGB8 text_to_image(const GenerationRequest& request, const StepCallback& on_step = {}) = 0;
   // `init` is resized by the caller to request.width x request.height.
   virtual ImageRGB8 image_to_image(const ImageRGB8& init, const GenerationRequest& request,

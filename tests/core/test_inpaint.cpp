@@ -289,3 +289,28 @@ TEST_CASE("Generator inpaint and outpaint run the tiny base model with a seed", 
   wrong.width = 10;
   CHECK_THROWS_AS(generator->inpaint(image, wrong, request), k3::ConfigError);
 }
+
+TEST_CASE("Generator loads a 9-channel model folder and paints with it", "[unit]") {
+  K3_REQUIRE_FIXTURES();
+  k3::test::TempDir dir("inpainting_model");
+  k3::test::inpaint::write_inpainting_model_folder(dir.path, 11);
+  GeneratorOptions options;
+  options.model_dir = dir.path;
+  options.sampler = "original";
+  auto generator = Generator::load(options);
+  GenerationRequest request;
+  request.prompt = "a lighthouse";
+  request.steps = 3;
+  request.width = 64;
+  request.height = 64;
+  const auto text = generator->text_to_image(request);
+  CHECK(text.width == 64);
+  ImageRGB8 mask = text;
+  std::fill(mask.pixels.begin(), mask.pixels.end(), 0);
+  std::fill(mask.pixels.begin(), mask.pixels.begin() + 32 * 64 * 3, 255);  // repaint the top half
+  const auto painted = generator->inpaint(text, mask, request);
+  CHECK(painted.width == 64);
+  CHECK(painted.height == 64);
+  const auto wider = generator->outpaint(text, 0, 0, 64, 0, request);
+  CHECK(wider.width == 128);
+}
