@@ -69,8 +69,9 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
   sub->add_option("--outpaint", o->outpaint, "outpainting of --init: LEFT,TOP,RIGHT,BOTTOM pixels to add and paint")
       ->delimiter(',')->expected(4);
   sub->add_option("--sampler", o->model.sampler,
-                  "ddpm (default, as the checkpoint), ddim, or original (ai-forever's sampler with dynamic thresholding)")
-      ->check(CLI::IsMember({"ddpm", "ddim", "original"}));
+                  "ddpm (default, as the checkpoint), ddim, original (ai-forever's sampler with dynamic "
+                  "thresholding) or flash (Kandinsky 3.1 Flash: 4 steps, no guidance)")
+      ->check(CLI::IsMember({"ddpm", "ddim", "original", "flash"}));
   sub->add_option("--eta", o->model.original_eta, "original sampler's eta (default 1)")->check(CLI::Range(0.0, 1.0));
   sub->add_option("--ddim-eta", o->model.ddim_eta, "DDIM eta (0 = deterministic)")->check(CLI::Range(0.0, 1.0));
   sub->add_option("--device", o->model.device, "cpu (default) or cuda[:N]");

@@ -123,6 +123,8 @@ class TorchGenerator final : public Generator {
     settings.ddim_eta = options_.ddim_eta;
     settings.original_eta = options_.original_eta;
     settings.original_percentile = options_.original_percentile;
+    // Flash was distilled to run without classifier-free guidance.
+    if (settings.sampler == "flash") settings.guidance = 0.0;
     return settings;
   }
 

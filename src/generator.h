@@ -17,7 +17,8 @@ struct GeneratorOptions {
   std::string dtype = "fp32";     // "fp32", "bf16", "fp16"
   std::string variant = "";       // "" = prefer plain files, "fp16" = prefer *.fp16.safetensors
   // "ddpm" (diffusers default), "ddim" (deterministic) or "original" (ai-forever's sampler:
-  // its own timestep list, dynamic thresholding, eta; spec 6.1).
+  // its own timestep list, dynamic thresholding, eta; spec 6.1) or "flash" (Kandinsky 3.1
+  // Flash: 4 fixed steps, no guidance; see src/original_sampler.h).
   std::string sampler = "ddpm";
   double ddim_eta = 0.0;           // DDIM's eta
   double original_eta = 1.0;       // the original sampler's eta (its default)

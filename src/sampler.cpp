@@ -132,7 +132,8 @@ std::unique_ptr<Sampler> make_sampler(const std::string& name, const SchedulerCo
   if (lower == "ddpm") return std::make_unique<DDPMScheduler>(config);
   if (lower == "ddim") return std::make_unique<DDIMScheduler>(config, eta);
   if (lower == "original") return std::make_unique<OriginalSampler>(config, eta, percentile);
-  throw ConfigError("sampler: expected 'ddpm', 'ddim' or 'original', got '" + name + "'");
+  if (lower == "flash") return std::make_unique<FlashSampler>(config);
+  throw ConfigError("sampler: expected 'ddpm', 'ddim', 'original' or 'flash', got '" + name + "'");
 }
 
 }  // namespace k3

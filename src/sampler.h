@@ -68,7 +68,7 @@ class Sampler {
   torch::Tensor alpha_cumprod_at(int64_t t, const torch::Tensor& below_zero) const;
 };
 
-// "ddpm", "ddim" or "original" (case-insensitive); ConfigError for other names. `eta` is DDIM's
+// "ddpm", "ddim", "original" or "flash" (case-insensitive); ConfigError for other names. `eta` is DDIM's
 // or the original sampler's; `percentile` only for "original" (its dynamic threshold).
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SchedulerConfig& config, double eta = 0.0,
                                       double percentile = 0.99);

@@ -164,3 +164,20 @@ TEST_CASE("the pipeline runs the original sampler with [cond, uncond] and the nu
   pipeline.text_to_latents(batch, 64, 64, settings, noise2);
   CHECK_FALSE(recorder->contexts.front().null_rows.any().item<bool>());
 }
+
+TEST_CASE("flash sampler: 979, 729, 479, 229; x0 estimate re-noised to the next time", "[unit]") {
+  auto sampler = k3::make_sampler("flash", cosine_config());
+  sampler->set_timesteps(50);  // ignored: the list is fixed
+  CHECK(sampler->timesteps() == std::vector<int64_t>{979, 729, 479, 229});
+  CHECK(sampler->step_draws_noise(479));
+  CHECK_FALSE(sampler->step_draws_noise(229));
+  torch::manual_seed(4);
+  const auto x = torch::randn({1, 4, 4, 4}), eps = torch::randn({1, 4, 4, 4}), z = torch::randn({1, 4, 4, 4});
+  const double ac = sampler->alphas_cumprod()[729].item<double>(), ac_next = sampler->alphas_cumprod()[479].item<double>();
+  const auto x0 = (x - std::sqrt(1 - ac) * eps) / std::sqrt(ac);
+  const auto out = sampler->step(eps, 729, x, z);
+  CHECK((out.prev_sample - (std::sqrt(ac_next) * x0 + std::sqrt(1 - ac_next) * z)).abs().max().item<double>() < 1e-5);
+  const auto last = sampler->step(eps, 229, x, {});
+  const double ac_last = sampler->alphas_cumprod()[229].item<double>();
+  CHECK((last.prev_sample - (x - std::sqrt(1 - ac_last) * eps) / std::sqrt(ac_last)).abs().max().item<double>() < 1e-5);
+}
