@@ -68,7 +68,9 @@ PickledCheckpoint PickledCheckpoint::open(const std::string& path) {
 torch::Tensor PickledCheckpoint::read(const PickledTensor& tensor) const {
   auto [data, size] = reader_->getRecord(tensor.record);
   const auto itemsize = static_cast<std::size_t>(c10::elementSize(tensor.dtype));
-  auto storage = torch::from_blob(data.get(), {static_cast<int64_t>(size / itemsize)},
+  // The tensor keeps the record's buffer alive (no second copy for the usual contiguous case).
+  auto buffer = std::make_shared<at::DataPtr>(std::move(data));
+  auto storage = torch::from_blob(buffer->get(), {static_cast<int64_t>(size / itemsize)}, [buffer](void*) {},
                                   torch::TensorOptions().dtype(tensor.dtype));
   int64_t last = tensor.storage_offset;
   for (std::size_t d = 0; d < tensor.sizes.size(); ++d)
@@ -76,8 +78,8 @@ torch::Tensor PickledCheckpoint::read(const PickledTensor& tensor) const {
   if (last >= storage.numel() && c10::multiply_integers(tensor.sizes) > 0)
     throw FileError(path_ + ": expected " + tensor.name + " inside its storage (" + std::to_string(storage.numel()) +
                     " elements), got an extent of " + std::to_string(last + 1));
-  // The clone owns its memory, so the record's buffer is freed when this returns.
-  return storage.as_strided(tensor.sizes, tensor.strides, tensor.storage_offset).clone(at::MemoryFormat::Contiguous);
+  auto view = storage.as_strided(tensor.sizes, tensor.strides, tensor.storage_offset);
+  return view.is_contiguous() ? view : view.contiguous();
 }
 
 std::string original_unet_key_to_diffusers(const std::string& key) {

@@ -37,7 +37,8 @@ class PickledCheckpoint {
   static PickledCheckpoint open(const std::string& path);
   const std::string& path() const { return path_; }
   const std::vector<PickledTensor>& tensors() const { return tensors_; }
-  // Reads the tensor's storage record and returns the tensor, contiguous, owning its memory.
+  // Reads the tensor's storage record and returns the tensor, contiguous; it holds the record's
+  // buffer (freed with the tensor), so one tensor costs about its storage's size.
   torch::Tensor read(const PickledTensor& tensor) const;
 
  private:
