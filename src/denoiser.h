@@ -17,6 +17,10 @@ struct DenoiserContext {
   // `null_rows` (bool [N]) get the projected context [null_embedding, 0, ...] with mask [1, 0, ...].
   torch::Tensor null_rows;
   torch::Tensor null_embedding;  // [cross_attention_dim]
+  // The original's text context (spec 6.1): cut to (longest prompt + 1) tokens, projected, then
+  // the padded rows zeroed; diffusers zeroes before the projection (padded rows become the
+  // LayerNorm bias), which only the pooling mean sees. Set by the "original" sampler.
+  bool original_context = false;
 };
 
 class Denoiser {

@@ -72,6 +72,7 @@ torch::Tensor Kandinsky3Pipeline::denoise(torch::Tensor latents, const std::vect
   // The original runs [cond, uncond]; ours arrive as diffusers' [negative, positive]. Rows are
   // independent, so only the null embedding's placement depends on the order.
   const bool cond_first = settings.guided() && sampler.name() == "original";
+  context.original_context = sampler.name() == "original";
   if (cond_first) {
     auto e = context.embeds.chunk(2), m = context.mask.chunk(2);
     context.embeds = torch::cat({e[1], e[0]});

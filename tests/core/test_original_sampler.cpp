@@ -181,3 +181,31 @@ TEST_CASE("flash sampler: 979, 729, 479, 229; x0 estimate re-noised to the next 
   const double ac_last = sampler->alphas_cumprod()[229].item<double>();
   CHECK((last.prev_sample - (x - std::sqrt(1 - ac_last) * eps) / std::sqrt(ac_last)).abs().max().item<double>() < 1e-5);
 }
+
+TEST_CASE("the original's text context: cut to the longest prompt + 1, padded rows zeroed after projection", "[unit]") {
+  K3_REQUIRE_FIXTURES();
+  k3::Kandinsky3UNet unet(k3::UNetConfig::from_file(tiny() + "/unet/config.json"));
+  k3::test::core::load_component(*unet, tiny(), "unet");
+  unet->eval();
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(6);
+  const auto sample = torch::randn({2, 4, 8, 8});
+  const auto t = torch::tensor(300, torch::kLong);
+  k3::DenoiserContext context;
+  context.embeds = torch::randn({2, 8, 32});
+  context.mask = torch::zeros({2, 8}, torch::kBool);
+  context.mask[0].slice(0, 0, 3).fill_(true);  // 3 tokens
+  context.mask[1].slice(0, 0, 2).fill_(true);  // 2 tokens
+  context.original_context = true;
+  k3::UNetDenoiser denoiser(unet);
+  const auto got = denoiser.predict_noise(sample, t, context);
+  auto embeds = context.embeds.slice(1, 0, 4);
+  auto mask = context.mask.slice(1, 0, 4);
+  auto projected = unet->project_context(embeds) * mask.unsqueeze(-1).to(torch::kFloat);
+  const auto want = unet->forward_projected(sample, t, projected, mask);
+  CHECK((got - want).abs().max().item<double>() < 1e-6);
+  const auto diffusers = unet->forward(sample, t, context.embeds, context.mask);
+  const double difference = (got - diffusers).abs().max().item<double>();
+  std::cout << "original vs diffusers text context: max difference " << difference << " (pooling mean only)\n";
+  CHECK(difference > 1e-6);
+}
