@@ -39,13 +39,18 @@ class FrameBackend {
   virtual cv::Mat first_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) = 0;
   // A diffused frame from its prepared init (warped, colour-matched, sharpened, noised).
   virtual cv::Mat next_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) = 0;
+  // Zoom clips: repaints `canvas` (CV_32FC3 RGB, the output size, its ring pre-filled) where
+  // `mask` (CV_8U) is 255 and keeps the rest as well as the backend can; request.denoise is the
+  // fraction re-run. The caller joins the result with the kept picture at the seam.
+  virtual cv::Mat outpaint(const cv::Mat& canvas, const cv::Mat& mask, const DiffusionRequest& request,
+                           const StepProgress& progress) = 0;
   // Called once before the first frame with every prompt the run will use.
   virtual void prepare(const std::vector<std::string>& prompts) { (void)prompts; }
 };
 
 // No model: frame 0 is the init image (resized by the caller) or a generated test pattern,
 // and each diffused frame is its init unchanged, so the clip shows exactly the motion,
-// colour and noise operations.
+// colour and noise operations. Outpainting mirrors the kept picture into the ring and blurs it.
 std::unique_ptr<FrameBackend> make_preview_backend();
 
 // Kandinsky 3 through k3::Generator (loads the model now; throws its errors).

@@ -56,6 +56,16 @@ class KandinskyBackend final : public FrameBackend {
     return at_size(generator_->image_to_image(image, to_generation_request(request), progress), request.width, request.height);
   }
 
+  cv::Mat outpaint(const cv::Mat& canvas, const cv::Mat& mask, const DiffusionRequest& request,
+                   const StepProgress& progress) override {
+    // Generator::inpaint: white = repaint; 4-channel models blend the kept latents each step.
+    cv::Mat mask_rgb;
+    cv::cvtColor(mask, mask_rgb, cv::COLOR_GRAY2RGB);
+    ImageRGB8 painted = generator_->inpaint(ops::to_image_rgb8(canvas), ops::to_image_rgb8(mask_rgb),
+                                            to_generation_request(request), progress);
+    return at_size(painted, request.width, request.height);
+  }
+
   void prepare(const std::vector<std::string>& prompts) override {
     generator_->precompute_prompts(prompts);
     generator_->release_text_encoder();

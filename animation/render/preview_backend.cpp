@@ -2,6 +2,8 @@
 // but showing the real warped image instead of a rectangle.
 #include "animation/render/frame_backend.h"
 
+#include "animation/render/zoom_clip.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
@@ -18,6 +20,10 @@ class PreviewBackend final : public FrameBackend {
     return make_test_pattern(request.width, request.height);
   }
   cv::Mat next_frame(const cv::Mat& init, const DiffusionRequest&, const StepProgress&) override { return init.clone(); }
+  cv::Mat outpaint(const cv::Mat& canvas, const cv::Mat& mask, const DiffusionRequest&, const StepProgress&) override {
+    cv::Mat kept = mask == 0;
+    return fill_ring_by_mirror(canvas, cv::boundingRect(kept));
+  }
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "animation/render/run_folder.h"
 #include "animation/render/run_state.h"
 #include "animation/render/seed_sequence.h"
+#include "animation/render/zoom_render.h"
 #include "animation/video/video_writer.h"
 #include "src/errors.h"
 
@@ -99,6 +100,7 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   // Everything that can be wrong is checked before the run folder exists.
   auto params = evaluate_frame_params(settings, settings.seed.seed, source);
   FrameOperations check_ops(settings);
+  if (settings.animation_mode == "zoom") check_zoom_settings(settings);
   if (!settings.output.video.empty() && settings.output.write_video) check_output_location(settings.output.video);
   cv::Mat init_image, color_image;
   prepare_images(settings, init_image, color_image);
@@ -153,6 +155,33 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   result.run_dir = impl.folder.dir();
   result.frames = total;
   result.resumed_from = state.next_frame;
+  auto write_video = [&]() {
+    if (s.output.write_video) {
+      video::VideoOptions options;
+      options.path = s.output.video.empty() ? impl.folder.default_video_path() : s.output.video;
+      options.codec = video::codec_from_extension(options.path);
+      options.fps = video::frame_rate_from_double(s.fps);
+      options.width = s.width;
+      options.height = s.height;
+      options.crf = s.output.crf;
+      options.preset = s.output.x264_preset;
+      std::error_code ec;
+      fs::path parent = fs::path(options.path).parent_path();
+      if (!parent.empty()) fs::create_directories(parent, ec);
+      auto writer = video::open_video_writer(options);
+      for (int j = 0; j < total; ++j) writer->write(impl.folder.read_frame(j));
+      writer->finish();
+      result.video_path = options.path;
+      say("video: " + options.path);
+    }
+  };
+
+  if (s.animation_mode == "zoom") {
+    render_zoom_frames(ZoomRenderInputs{s, impl.params, impl.folder, impl.init_image, impl.color_image}, state, backend,
+                       callbacks);
+    write_video();
+    return result;
+  }
 
   if (state.next_frame < total) {
     std::vector<std::string> prompts;
@@ -237,24 +266,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     report();
   }
 
-  if (s.output.write_video) {
-    video::VideoOptions options;
-    options.path = s.output.video.empty() ? impl.folder.default_video_path() : s.output.video;
-    options.codec = video::codec_from_extension(options.path);
-    options.fps = video::frame_rate_from_double(s.fps);
-    options.width = s.width;
-    options.height = s.height;
-    options.crf = s.output.crf;
-    options.preset = s.output.x264_preset;
-    std::error_code ec;
-    fs::path parent = fs::path(options.path).parent_path();
-    if (!parent.empty()) fs::create_directories(parent, ec);
-    auto writer = video::open_video_writer(options);
-    for (int j = 0; j < total; ++j) writer->write(impl.folder.read_frame(j));
-    writer->finish();
-    result.video_path = options.path;
-    say("video: " + options.path);
-  }
+  write_video();
   return result;
 }
 

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kModes = {"2D", "3D", "None"};
+const std::vector<std::string> kModes = {"2D", "3D", "None", "zoom"};
 const std::vector<std::string> kSeedBehaviors = {"iter", "fixed", "random", "ladder", "alternate", "schedule"};
 const std::vector<std::string> kColorModes = {"None", "RGB", "HSV", "LAB", "Image"};
 const std::vector<std::string> kNoiseTypes = {"uniform", "perlin"};
@@ -216,7 +216,25 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   r.read_object("seed", [&](ObjectReader& o) { read_seed(o, s.seed); });
   r.read_object("model", [&](ObjectReader& o) { read_model(o, s.model); });
   r.read_object("output", [&](ObjectReader& o) { read_output(o, s.output); });
+  r.read_object("zoom", [&](ObjectReader& o) {
+    o.read("factor", s.zoom.factor, 1.01, 16.0);
+    o.read("keyframes", s.zoom.keyframes, 1, 10000);
+    o.read("frames_per_keyframe", s.zoom.frames_per_keyframe, 1, 100000);
+    o.read_choice("direction", s.zoom.direction, {"out", "in"});
+    o.read("mask_blur", s.zoom.mask_blur, 0, 1024);
+    o.read("denoise", s.zoom.denoise, 0.01, 1.0);
+  });
   read_story(r, s.story, base_dir);
+  if (s.animation_mode == "zoom") {
+    // The clip length follows from the keyframes; an explicit count must agree with it.
+    int zoom_frames = s.zoom.keyframes * s.zoom.frames_per_keyframe + 1;
+    if (has_frames && s.frames != zoom_frames)
+      r.issue("frames", "expected zoom.keyframes x zoom.frames_per_keyframe + 1 = " + std::to_string(zoom_frames) +
+                            " in zoom mode, got " + std::to_string(s.frames));
+    if (has_duration) r.issue("duration", "expected no duration in zoom mode (zoom.keyframes and zoom.frames_per_keyframe set the length)");
+    if (!s.story.empty()) r.issue("story", "expected no story in zoom mode");
+    s.frames = zoom_frames;
+  }
   r.read_object("story_motion", [&](ObjectReader& o) {
     o.read_choice("mode", s.story_motion.mode, {"2D", "3D"});
     o.read_choice("transition", s.story_motion.transition, {"linear", "step"});
@@ -294,6 +312,9 @@ json to_json(const RenderSettings& s) {
         {"cadence", g.cadence}, {"init_denoise", g.init_denoise}}},
       {"seed", {{"seed", s.seed.seed}, {"behavior", s.seed.behavior}, {"iter_n", s.seed.iter_n}, {"schedule", s.seed.schedule}}},
       {"model", {{"dir", s.model.dir}, {"device", s.model.device}, {"dtype", s.model.dtype}, {"variant", s.model.variant}, {"sampler", s.model.sampler}}},
+      {"zoom",
+       {{"factor", s.zoom.factor}, {"keyframes", s.zoom.keyframes}, {"frames_per_keyframe", s.zoom.frames_per_keyframe},
+        {"direction", s.zoom.direction}, {"mask_blur", s.zoom.mask_blur}, {"denoise", s.zoom.denoise}}},
       {"output", {{"video", s.output.video}, {"crf", s.output.crf}, {"x264_preset", s.output.x264_preset}, {"write_video", s.output.write_video}}},
   };
   if (!s.story_motion.fields.empty())

@@ -83,6 +83,19 @@ struct OutputSettings {
   bool write_video = true;
 };
 
+// Zoom clips (animation_mode "zoom", spec deforum.md 5): keyframe 0 from the prompt or the
+// init image, then each keyframe is the previous one shrunk by `factor` with its ring
+// outpainted; the clip zooms at a constant rate through them (keyframes x frames_per_keyframe
+// + 1 frames). Prompt and generation schedule keys count keyframes in this mode.
+struct ZoomSettings {
+  double factor = 2.0;            // scale between consecutive keyframes (> 1)
+  int keyframes = 3;              // outpainted keyframes after keyframe 0
+  int frames_per_keyframe = 24;   // output frames from one keyframe to the next
+  std::string direction = "out";  // out: from keyframe 0 outwards; in: the reverse
+  int mask_blur = 8;              // pixels of the kept picture blended into the painted ring
+  double denoise = 1.0;           // fraction re-run when outpainting (1 = from noise)
+};
+
 // Story mode (deforum-kandinsky's API): segments stitched into one clip.
 struct StorySegment {
   std::string prompt;
@@ -110,7 +123,7 @@ struct RenderSettings {
   int height = 512;
   double fps = 12;
   int frames = 48;       // frame count (or "duration" in seconds in the file)
-  std::string animation_mode = "2D";  // 2D, 3D, None
+  std::string animation_mode = "2D";  // 2D, 3D, None, zoom
   std::string interpolation = "linear";  // keyframe interpolation of every schedule
   nlohmann::json prompts = nlohmann::json::object({{"0", "a beautiful landscape, highly detailed"}});
   std::string negative_prompt;   // appended to every frame's negative prompt (Deforum's animation_prompts_negative)
@@ -121,6 +134,7 @@ struct RenderSettings {
   SeedSettings seed;
   ModelSettings model;
   OutputSettings output;
+  ZoomSettings zoom;                // used by animation_mode "zoom"
   std::vector<StorySegment> story;  // non-empty: prompts and motion come from the story
   StoryMotion story_motion;         // used when a story names this preset as its motion
 };

@@ -91,7 +91,7 @@ TEST_CASE("prompts accept text with --neg and prompt/negative objects", "[unit][
   CHECK_THAT(params[7].prompt.negative, Catch::Contains("tree"));
 }
 
-TEST_CASE("--set overrides keys by dotted path", "[unit][render]") {
+TEST_CASE("the --set option overrides keys by dotted path", "[unit][render]") {
   json preset = {{"duration", 3}};
   k3::anim::apply_override(preset, "generation.cadence=3");
   k3::anim::apply_override(preset, "motion.zoom=0:(1.01)");
