@@ -66,6 +66,9 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
                       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--mask", o->mask, "inpainting: mask picture for --init, white = repaint (resized to the picture)")
       ->check(CLI::ExistingFile);
+  sub->add_option("--mask-dilate", o->request.mask_dilation,
+                  "grow the repainted region: passes of the original notebook's 5x5 dilation, 2 px each (default 0)")
+      ->check(CLI::Range(0, 64));
   sub->add_option("--outpaint", o->outpaint, "outpainting of --init: LEFT,TOP,RIGHT,BOTTOM pixels to add and paint")
       ->delimiter(',')->expected(4);
   sub->add_option("--sampler", o->model.sampler,

@@ -81,6 +81,7 @@ class TorchGenerator final : public Generator {
     auto pixels = resize(images_to_tensor({image}), work_h, work_w);
     // White = repaint: the mean of the three channels (0..255 each) at or above 127.5.
     auto repaint = (images_to_tensor({mask}).mean(1, true) >= 0.0f).to(torch::kFloat);
+    repaint = dilate_repaint_mask(repaint, request.mask_dilation);
     if (repaint.size(2) != work_h || repaint.size(3) != work_w) {
       namespace F = torch::nn::functional;
       repaint = F::interpolate(repaint, F::InterpolateFuncOptions()

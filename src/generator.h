@@ -36,6 +36,9 @@ struct GenerationRequest {
   double guidance = 3.0;           // pipeline formula: (g+1)*cond - g*uncond
   std::uint64_t seed = 0;
   double denoise = 1.0;            // img2img: fraction of the schedule re-run (diffusers' strength)
+  // inpaint/outpaint: passes of the original notebook's prepare_mask dilation (three 5x5
+  // convolutions there; each pass grows the repainted region by 2 pixels). 0 = the mask as given.
+  int mask_dilation = 0;
 };
 
 // Per-step progress; return false to cancel (the call then throws k3::Cancelled).

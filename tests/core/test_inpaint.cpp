@@ -282,6 +282,10 @@ TEST_CASE("Generator inpaint and outpaint run the tiny base model with a seed", 
   CHECK(a.width == 96);
   CHECK(a.height == 64);
   CHECK(a.pixels == b.pixels);
+  request.mask_dilation = 3;
+  const auto dilated = generator->inpaint(image, mask, request);
+  CHECK(dilated.pixels != a.pixels);  // a wider repainted band changes the picture
+  request.mask_dilation = 0;
   const auto wider = generator->outpaint(image, 16, 0, 16, 8, request);
   CHECK(wider.width == 128);
   CHECK(wider.height == 72);
