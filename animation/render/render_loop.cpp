@@ -98,7 +98,7 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   settings.output.video = absolute_or_empty(settings.output.video);
   settings.model.dir = absolute_or_empty(settings.model.dir);  // --resume may run from another folder
   // Everything that can be wrong is checked before the run folder exists.
-  auto params = evaluate_frame_params(settings, settings.seed.seed, source);
+  auto params = evaluate_frame_params(zoom_schedule_settings(settings), settings.seed.seed, source);
   FrameOperations check_ops(settings);
   if (settings.animation_mode == "zoom") check_zoom_settings(settings);
   if (!settings.output.video.empty() && settings.output.write_video) check_output_location(settings.output.video);
@@ -120,7 +120,7 @@ Render Render::resume(const std::string& run_dir) {
   RunFolder folder = RunFolder::open(run_dir);
   std::string source = folder.settings_path();
   RenderSettings settings = parse_render_settings(folder.read_settings(), source);
-  auto params = evaluate_frame_params(settings, settings.seed.seed, source);
+  auto params = evaluate_frame_params(zoom_schedule_settings(settings), settings.seed.seed, source);
   auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, {}, {}});
   prepare_images(impl->settings, impl->init_image, impl->color_image);
   if (auto state = load_run_state(folder)) {

@@ -226,14 +226,14 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   });
   read_story(r, s.story, base_dir);
   if (s.animation_mode == "zoom") {
-    // The clip length follows from the keyframes; an explicit count must agree with it.
+    // The clip length follows from the keyframes; an explicit count may only cut it short.
     int zoom_frames = s.zoom.keyframes * s.zoom.frames_per_keyframe + 1;
-    if (has_frames && s.frames != zoom_frames)
-      r.issue("frames", "expected zoom.keyframes x zoom.frames_per_keyframe + 1 = " + std::to_string(zoom_frames) +
+    if (has_frames && s.frames > zoom_frames)
+      r.issue("frames", "expected at most zoom.keyframes x zoom.frames_per_keyframe + 1 = " + std::to_string(zoom_frames) +
                             " in zoom mode, got " + std::to_string(s.frames));
     if (has_duration) r.issue("duration", "expected no duration in zoom mode (zoom.keyframes and zoom.frames_per_keyframe set the length)");
     if (!s.story.empty()) r.issue("story", "expected no story in zoom mode");
-    s.frames = zoom_frames;
+    if (!has_frames) s.frames = zoom_frames;
   }
   r.read_object("story_motion", [&](ObjectReader& o) {
     o.read_choice("mode", s.story_motion.mode, {"2D", "3D"});

@@ -84,8 +84,8 @@ DiffusionRequest keyframe_request(const RenderSettings& s, const FrameParams& pa
 
 void check_zoom_settings(const RenderSettings& s) {
   const int frames = s.zoom.keyframes * s.zoom.frames_per_keyframe + 1;
-  if (s.frames != frames)
-    throw ConfigError("frames: expected zoom.keyframes x zoom.frames_per_keyframe + 1 = " + std::to_string(frames) +
+  if (s.frames > frames)
+    throw ConfigError("frames: expected at most zoom.keyframes x zoom.frames_per_keyframe + 1 = " + std::to_string(frames) +
                       " in zoom mode (change those keys instead), got " + std::to_string(s.frames));
   ZoomGeometry g = zoom_geometry(cv::Size(s.width, s.height), s.zoom.factor);
   int limit = std::min(g.inner.width, g.inner.height) / 2;
@@ -93,6 +93,12 @@ void check_zoom_settings(const RenderSettings& s) {
     throw ConfigError("zoom.mask_blur: expected at most half the shrunk keyframe (" + std::to_string(limit) + " pixels at " +
                       std::to_string(s.width) + "x" + std::to_string(s.height) + ", factor " + std::to_string(s.zoom.factor) +
                       "), got " + std::to_string(s.zoom.mask_blur));
+}
+
+RenderSettings zoom_schedule_settings(const RenderSettings& settings) {
+  RenderSettings out = settings;
+  if (settings.animation_mode == "zoom") out.frames = std::max(settings.frames, settings.zoom.keyframes + 1);
+  return out;
 }
 
 void render_zoom_frames(const ZoomRenderInputs& in, RunState& state, FrameBackend& backend, const RenderCallbacks& callbacks) {
@@ -110,15 +116,23 @@ void render_zoom_frames(const ZoomRenderInputs& in, RunState& state, FrameBacken
     throw Cancelled("render stopped at frame " + std::to_string(progress.frame) + "; continue with --resume " + in.folder.dir());
   };
 
+  // A clip cut short (frames < keyframes x frames_per_keyframe + 1) zooming out needs only the
+  // keyframes its last frame reaches; zooming in starts from the widest one.
+  const int last_keyframe =
+      zoom_in ? z.keyframes : std::min(z.keyframes, (total - 1 + z.frames_per_keyframe - 1) / z.frames_per_keyframe);
+  if (static_cast<int>(in.params.size()) <= last_keyframe)
+    throw ConfigError("zoom: expected schedules for " + std::to_string(last_keyframe + 1) + " keyframes, got " +
+                      std::to_string(in.params.size()) + " (evaluate them with zoom_schedule_settings)");
+
   // Keyframes: made once, kept in state/ so that a resumed run reuses them.
   ZoomProgress made = load_zoom_progress(in.folder);
   std::vector<cv::Mat> keyframes;
   for (int k = 0; k < made.keyframes_done; ++k) keyframes.push_back(read_mat(keyframe_path(in.folder, k)));
 
-  if (made.keyframes_done <= z.keyframes) {
+  if (made.keyframes_done <= last_keyframe) {
     std::vector<std::string> prompts;
     std::set<std::string> seen;
-    for (int k = made.keyframes_done; k <= z.keyframes; ++k) {
+    for (int k = made.keyframes_done; k <= last_keyframe; ++k) {
       const auto& p = in.params[static_cast<std::size_t>(k)].prompt;
       for (const std::string* text : {&p.prompt, &p.negative, &p.next_prompt, &p.next_negative})
         if (seen.insert(*text).second) prompts.push_back(*text);
@@ -133,7 +147,7 @@ void render_zoom_frames(const ZoomRenderInputs& in, RunState& state, FrameBacken
   if (!in.color_image.empty()) colour.set_color_reference(in.color_image);
   else if (!keyframes.empty() && colour.uses_color_reference()) colour.set_color_reference(keyframes[0]);
 
-  for (int k = made.keyframes_done; k <= z.keyframes; ++k) {
+  for (int k = made.keyframes_done; k <= last_keyframe; ++k) {
     // Where keyframe k first appears in the clip (for progress and messages).
     progress.frame = zoom_in ? (z.keyframes - k) * z.frames_per_keyframe : k * z.frames_per_keyframe;
     progress.diffused = true;

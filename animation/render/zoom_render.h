@@ -17,8 +17,13 @@ namespace k3::anim {
 class RunFolder;
 struct RunState;
 
-// Throws k3::ConfigError when the zoom settings do not fit the frame size.
+// Throws k3::ConfigError when the zoom settings do not fit the frame size, or `frames` exceeds
+// keyframes x frames_per_keyframe + 1 (fewer frames cut the clip short).
 void check_zoom_settings(const RenderSettings& settings);
+
+// The settings to evaluate the schedules with: in zoom mode their keys count keyframes, so
+// they must reach keyframe `zoom.keyframes` even when the clip is cut to fewer frames.
+RenderSettings zoom_schedule_settings(const RenderSettings& settings);
 
 struct ZoomRenderInputs {
   const RenderSettings& settings;

@@ -169,6 +169,14 @@ TEST_CASE("a preview zoom-out clip zooms at a constant rate; zoom-in is its exac
     INFO("zoom-in frame " << j);
     REQUIRE(max_difference(a.read_frame(j), b.read_frame(72 - j)) == 0);
   }
+
+  // Cut short to 30 frames, a zoom-out makes only the keyframes it reaches, and the same frames.
+  RenderSettings cut_settings = zoom_settings({{"width", 128}, {"height", 128}, {"frames", 30}});
+  Render::start(cut_settings, dir / "cut", "test").run(*backend);
+  CHECK(fs::exists(dir / "cut/state/zoom-keyframe-2.k3mat"));
+  CHECK_FALSE(fs::exists(dir / "cut/state/zoom-keyframe-3.k3mat"));
+  RunFolder cut = RunFolder::open(dir / "cut");
+  for (int j = 0; j < 30; ++j) REQUIRE(max_difference(cut.read_frame(j), a.read_frame(j)) == 0);
 }
 
 TEST_CASE("a stopped zoom render resumes to the same frames (keyframe and frame phases)", "[unit][render][zoom]") {
@@ -201,14 +209,15 @@ TEST_CASE("zoom settings: the frame count follows the keyframes, bad values are 
   RenderSettings s = zoom_settings({{"zoom", {{"keyframes", 2}, {"frames_per_keyframe", 5}}}});
   CHECK(s.frames == 11);
   CHECK(parse_render_settings(to_json(s), "again").frames == 11);
-  CHECK_THROWS_WITH(zoom_settings({{"frames", 12}}), Catch::Contains("frames") && Catch::Contains("73"));
+  CHECK(zoom_settings({{"frames", 12}}).frames == 12);  // a cut clip
+  CHECK_THROWS_WITH(zoom_settings({{"frames", 74}}), Catch::Contains("frames") && Catch::Contains("73"));
   CHECK_THROWS_WITH(zoom_settings({{"zoom", {{"direction", "sideways"}}}}), Catch::Contains("zoom.direction"));
   k3::test::TempDir dir("zoom-bad");
   CHECK_THROWS_WITH(Render::start(zoom_settings({{"zoom", {{"mask_blur", 40}}}}), dir / "run", "test"),
                     Catch::Contains("zoom.mask_blur"));
   CHECK_FALSE(fs::exists(dir / "run"));
   RenderSettings overridden = zoom_settings();
-  overridden.frames = 10;  // what `k3anim render --frames 10` does after parsing
+  overridden.frames = 100;  // what `k3anim render --frames 100` does after parsing
   CHECK_THROWS_WITH(Render::start(overridden, dir / "run", "test"), Catch::Contains("frames") && Catch::Contains("73"));
   CHECK_FALSE(fs::exists(dir / "run"));
 }
