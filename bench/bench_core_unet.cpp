@@ -3,7 +3,7 @@
 // Reports the peak resident memory of building + filling it, then seconds per forward for:
 //   fp32 with the per-shape convolution choice (src/conv_dispatch.h), fp32 with oneDNN for every
 //   convolution (libtorch's default and the library default), bf16 with the library default.
-// Usage: bench_core_unet [--threads N] [--repeats R] [--skip-onednn] [--skip-bf16] [--cuda]
+// Usage: bench_core_unet [--threads N] [--repeats R] [--skip-onednn] [--skip-bf16] [--cuda] [--latent N]
 // Needs ~13 GB of RAM (fp32 weights); with --cuda it runs fp32 and fp16 on the GPU instead.
 #include "src/conv_dispatch.h"
 #include "src/nn_layers.h"
@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -37,11 +38,11 @@ struct Inputs {
   torch::Tensor sample, timestep, context, mask;
 };
 
-Inputs make_inputs(const k3::UNetConfig& config, torch::ScalarType dtype, torch::Device device) {
+Inputs make_inputs(const k3::UNetConfig& config, torch::ScalarType dtype, torch::Device device, int64_t latent) {
   torch::manual_seed(0);
   Inputs in;
   auto options = torch::TensorOptions().dtype(dtype).device(device);
-  in.sample = torch::randn({2, config.in_channels, 32, 32}).to(options);
+  in.sample = torch::randn({2, config.in_channels, latent, latent}).to(options);
   in.timestep = torch::tensor(int64_t{961}).to(device);
   in.context = torch::randn({2, 77, config.encoder_hid_dim}).to(options);
   in.mask = torch::ones({2, 77}, torch::kBool).to(device);
@@ -71,6 +72,7 @@ double time_forward(k3::Kandinsky3UNet& unet, const Inputs& in, int repeats, tor
 
 int main(int argc, char** argv) {
   int threads = 0, repeats = 1;
+  std::vector<int64_t> latents = {32};  // latent sides: 32 = 256 px, 128 = 1024 px (CUDA: a comma list)
   bool skip_onednn = false, skip_bf16 = false, cuda = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -79,8 +81,13 @@ int main(int argc, char** argv) {
     else if (a == "--skip-onednn") skip_onednn = true;
     else if (a == "--skip-bf16") skip_bf16 = true;
     else if (a == "--cuda") cuda = true;
+    else if (a == "--latent" && i + 1 < argc) {
+      latents.clear();
+      std::stringstream list(argv[++i]);
+      for (std::string item; std::getline(list, item, ',');) latents.push_back(std::stoll(item));
+    }
     else {
-      std::cerr << "usage: bench_core_unet [--threads N] [--repeats R] [--skip-onednn] [--skip-bf16] [--cuda]\n";
+      std::cerr << "usage: bench_core_unet [--threads N] [--repeats R] [--skip-onednn] [--skip-bf16] [--cuda] [--latent N]\n";
       return 2;
     }
   }
@@ -103,16 +110,21 @@ int main(int argc, char** argv) {
     torch::Device device(torch::kCUDA);
     unet->to(device);
     torch::Tensor out;
+    std::cout << "device: " << (torch::cuda::is_available() ? "CUDA" : "none") << "\n";
     for (auto dtype : {torch::kFloat, torch::kHalf, torch::kBFloat16}) {
       unet->to(dtype);
-      auto in = make_inputs(config, dtype, device);
-      const double s = time_forward(unet, in, std::max(repeats, 5), &out);
-      std::cout << "cuda " << c10::toString(dtype) << ": " << s * 1000 << " ms per forward (batch 2, 32x32)\n";
+      for (int64_t latent : latents) {
+        auto in = make_inputs(config, dtype, device, latent);
+        const double s = time_forward(unet, in, std::max(repeats, 5), &out);
+        std::cout << "cuda " << c10::toString(dtype) << ": " << s * 1000 << " ms per forward (batch 2, latent "
+                  << latent << "x" << latent << ", " << latent * 8 << " px)\n";
+      }
     }
     return 0;
   }
 
-  auto in = make_inputs(config, torch::kFloat, torch::kCPU);
+  const int64_t latent = latents.front();
+  auto in = make_inputs(config, torch::kFloat, torch::kCPU, latent);
   torch::Tensor with_dispatch, with_onednn;
   const bool default_dispatch = k3::conv_dispatch_enabled();
   k3::set_conv_dispatch(true);
@@ -134,7 +146,7 @@ int main(int argc, char** argv) {
     torch::NoGradGuard no_grad;
     // Convert one parameter at a time so that fp32 and bf16 copies never coexist in full.
     for (auto& p : unet->parameters()) p.set_data(p.to(torch::kBFloat16));
-    auto in16 = make_inputs(config, torch::kBFloat16, torch::kCPU);
+    auto in16 = make_inputs(config, torch::kBFloat16, torch::kCPU, latent);
     torch::Tensor out16;
     const double bf16_s = time_forward(unet, in16, repeats, &out16);
     const double rel = (out16.to(torch::kFloat) - with_dispatch).norm().item<double>() / with_dispatch.norm().item<double>();

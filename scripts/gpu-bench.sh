@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds k3_core and its benchmark against the CUDA libtorch of the machine's Python (a GPU
+# machine without OpenCV/libav: K3_CORE_ONLY) and times the full-size UNet on the GPU.
+# Catch2 v2 comes from gpu-deps/ (Debian's catch2 unpacked with dpkg -x) when the machine lacks it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DK3_CORE_ONLY=ON \
+  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PWD/gpu-deps/usr" -DCMAKE_CUDA_ARCHITECTURES=90 "$@"
+cmake --build build-gpu --target bench_core_unet -j "$(nproc)"
+./build-gpu/bench/bench_core_unet --cuda --latent 32,64,128 --repeats 5
