@@ -8,7 +8,8 @@ PKGS=(
   libopencv-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libsentencepiece-dev sentencepiece # tokenizer; spm_train/spm_encode for the tokenizer test
-  nlohmann-json3-dev libcli11-dev catch2 libmuparser-dev
+  nlohmann-json3-dev libcli11-dev catch2
+  libmuparser-dev                    # evaluated and not linked: schedules/expression.h says why we parse ourselves
   ffmpeg                             # ffprobe for video tests, ffmpeg for the encode benchmark
   python3                            # fixture helpers only
 )
