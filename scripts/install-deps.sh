@@ -11,7 +11,6 @@ PKGS=(
   nlohmann-json3-dev libcli11-dev catch2
   libmuparser-dev                    # evaluated and not linked: schedules/expression.h says why we parse ourselves
   ffmpeg                             # ffprobe for video tests, ffmpeg for the encode benchmark
-  python3                            # fixture helpers only
 )
 missing=()
 for p in "${PKGS[@]}"; do
