@@ -2,6 +2,8 @@
 // Follows numexpr's operator set and Python's precedence (see expression.h for the deviations).
 #include "schedules/expression.h"
 
+#include "schedules/edit_distance.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -67,21 +69,7 @@ const FunctionInfo kFunctions[] = {
 #undef K3_UNARY
 constexpr int kFunctionCount = static_cast<int>(sizeof(kFunctions) / sizeof(kFunctions[0]));
 
-// Edit distance (insertions, deletions, substitutions), for "did you mean" hints.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
+using k3::sched::edit_distance;
 
 // "'sinn' (did you mean 'sin'?)" when one candidate is close, else the whole list.
 std::string unknown_name_detail(const std::string& name, const std::vector<std::string>& candidates) {

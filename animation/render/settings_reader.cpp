@@ -1,5 +1,7 @@
 #include "animation/render/settings_reader.h"
 
+#include "schedules/edit_distance.h"
+
 #include "src/errors.h"
 
 #include <algorithm>
@@ -19,21 +21,7 @@ void throw_settings_issues(const std::string& source, const std::vector<Settings
 }
 
 namespace {
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
+std::size_t edit_distance(const std::string& a, const std::string& b) { return sched::edit_distance(a, b, /*ignore_case=*/true); }
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
