@@ -4,6 +4,8 @@
 // state is journaled after every frame instead of being guessed from files on resume (1.16).
 #include "animation/render/render_loop.h"
 
+#include "animation/render/first_frame.h"
+
 #include "animation/ops/image_convert.h"
 #include "animation/render/frame_ops.h"
 #include "animation/render/frame_params.h"
@@ -72,7 +74,6 @@ std::string absolute_or_empty(const std::string& path) {
 }
 
 // Deforum's diffused output is 8-bit; keeping it 8-bit here makes both backends alike.
-cv::Mat quantize(const cv::Mat& image) { return ops::to_float_rgb(ops::to_u8_rgb(image)); }
 
 void prepare_images(const RenderSettings& s, cv::Mat& init_image, cv::Mat& color_image) {
   if (!s.init_image.empty()) init_image = load_image(s.init_image, s.width, s.height, "init_image");
@@ -228,20 +229,13 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
 
       cv::Mat output;
       if (j == 0) {
-        request.denoise = impl.init_image.empty() ? 1.0 : s.generation.init_denoise;
-        if (s.generation.first_frame_steps > 0) request.steps = s.generation.first_frame_steps;
-        output = quantize(backend.first_frame(impl.init_image, request, on_step));
-        if (frame_ops.uses_color_reference()) {
-          // Deforum: frame 0's output becomes the reference, or is forced to the given image.
-          if (frame_ops.color_reference().empty()) frame_ops.set_color_reference(output);
-          else output = quantize(frame_ops.match_output(output));
-        }
+        output = render_first_frame(backend, frame_ops, impl.init_image, s, request, on_step);
       } else {
         request.denoise = params.denoise;
         const CadenceBuffer& previous = *state.turbo_next;  // the last diffused frame, warped up to j-1
         cv::Mat warped = frame_ops.warp(previous.image, params, j);
         cv::Mat init = frame_ops.prepare_init(warped, params, request.seed);
-        output = quantize(frame_ops.match_output(backend.next_frame(init, request, on_step)));
+        output = quantize_to_8bit(frame_ops.match_output(backend.next_frame(init, request, on_step)));
       }
       state.turbo_prev = state.turbo_next;
       state.turbo_next = CadenceBuffer{output, j};

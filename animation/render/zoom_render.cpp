@@ -3,6 +3,8 @@
 // with the prompt of its index, frames between by a geometric zoom, zoom-in as the reverse.
 #include "animation/render/zoom_render.h"
 
+#include "animation/render/first_frame.h"
+
 #include "animation/ops/image_convert.h"
 #include "animation/render/frame_ops.h"
 #include "animation/render/run_folder.h"
@@ -31,7 +33,6 @@ std::string keyframe_path(const RunFolder& folder, int k) {
 std::string zoom_journal_path(const RunFolder& folder) { return folder.state_dir() + "/zoom.json"; }
 
 // Deforum's outputs are 8-bit; keyframes are kept so too, whichever backend made them.
-cv::Mat quantize(const cv::Mat& image) { return ops::to_float_rgb(ops::to_u8_rgb(image)); }
 
 struct ZoomProgress {
   int keyframes_done = 0;
@@ -161,18 +162,12 @@ void render_zoom_frames(const ZoomRenderInputs& in, RunState& state, FrameBacken
     };
     cv::Mat keyframe;
     if (k == 0) {
-      request.denoise = in.init_image.empty() ? 1.0 : s.generation.init_denoise;
-      if (s.generation.first_frame_steps > 0) request.steps = s.generation.first_frame_steps;
-      keyframe = quantize(backend.first_frame(in.init_image, request, on_step));
-      if (colour.uses_color_reference()) {
-        if (colour.color_reference().empty()) colour.set_color_reference(keyframe);
-        else keyframe = quantize(colour.match_output(keyframe));
-      }
+      keyframe = render_first_frame(backend, colour, in.init_image, s, request, on_step);
     } else {
       request.denoise = z.denoise;
       ZoomCanvas canvas = make_zoom_canvas(keyframes.back(), geometry);
       cv::Mat painted = colour.match_output(backend.outpaint(canvas.image, canvas.mask, request, on_step));
-      keyframe = quantize(join_at_seam(painted, canvas.image, seam_weight(geometry.size, geometry.inner, z.mask_blur)));
+      keyframe = quantize_to_8bit(join_at_seam(painted, canvas.image, seam_weight(geometry.size, geometry.inner, z.mask_blur)));
     }
     write_mat_atomically(keyframe_path(in.folder, k), keyframe);
     keyframes.push_back(keyframe);

@@ -1,0 +1,22 @@
+#include "animation/render/first_frame.h"
+
+#include "animation/ops/image_convert.h"
+
+namespace k3::anim {
+
+cv::Mat quantize_to_8bit(const cv::Mat& image) { return ops::to_float_rgb(ops::to_u8_rgb(image)); }
+
+cv::Mat render_first_frame(FrameBackend& backend, FrameOperations& colour, const cv::Mat& init_image,
+                           const RenderSettings& settings, DiffusionRequest request, const StepProgress& on_step) {
+  request.denoise = init_image.empty() ? 1.0 : settings.generation.init_denoise;
+  if (settings.generation.first_frame_steps > 0) request.steps = settings.generation.first_frame_steps;
+  cv::Mat frame = quantize_to_8bit(backend.first_frame(init_image, request, on_step));
+  if (colour.uses_color_reference()) {
+    // Deforum: frame 0's output becomes the reference, or is forced to the given image.
+    if (colour.color_reference().empty()) colour.set_color_reference(frame);
+    else frame = quantize_to_8bit(colour.match_output(frame));
+  }
+  return frame;
+}
+
+}  // namespace k3::anim

@@ -1,0 +1,21 @@
+#pragma once
+// Frame 0 of every animation mode: text-to-image (or the init image re-diffused), and the
+// colour reference that Deforum takes from it. Shared by the 2D/3D loop and the zoom clips.
+#include "animation/render/frame_backend.h"
+#include "animation/render/frame_ops.h"
+#include "animation/render/render_settings.h"
+
+#include <opencv2/core.hpp>
+
+namespace k3::anim {
+
+// Rounds a float RGB frame to what its 8-bit PNG holds, so a resumed run continues from
+// exactly the pixels on disk.
+cv::Mat quantize_to_8bit(const cv::Mat& image);
+
+// Renders frame 0 with `request` (its denoise and steps are set here from the settings), then
+// makes it the colour reference, or matches it to a given reference image.
+cv::Mat render_first_frame(FrameBackend& backend, FrameOperations& colour, const cv::Mat& init_image,
+                           const RenderSettings& settings, DiffusionRequest request, const StepProgress& on_step);
+
+}  // namespace k3::anim
