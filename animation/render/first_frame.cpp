@@ -4,6 +4,21 @@
 
 namespace k3::anim {
 
+DiffusionRequest diffusion_request(const RenderSettings& settings, const FrameParams& params, int frame,
+                                   std::uint64_t seed) {
+  DiffusionRequest request;
+  request.frame = frame;
+  const bool next_dominates = !params.prompt.next_prompt.empty() && params.prompt.blend >= 0.5;
+  request.prompt = next_dominates ? params.prompt.next_prompt : params.prompt.prompt;
+  request.negative = next_dominates ? params.prompt.next_negative : params.prompt.negative;
+  request.width = settings.width;
+  request.height = settings.height;
+  request.guidance = params.guidance;
+  request.steps = params.steps;
+  request.seed = seed;
+  return request;
+}
+
 cv::Mat quantize_to_8bit(const cv::Mat& image) { return ops::to_float_rgb(ops::to_u8_rgb(image)); }
 
 cv::Mat render_first_frame(FrameBackend& backend, FrameOperations& colour, const cv::Mat& init_image,

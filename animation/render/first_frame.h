@@ -3,11 +3,19 @@
 // colour reference that Deforum takes from it. Shared by the 2D/3D loop and the zoom clips.
 #include "animation/render/frame_backend.h"
 #include "animation/render/frame_ops.h"
+#include "animation/render/frame_params.h"
 #include "animation/render/render_settings.h"
 
 #include <opencv2/core.hpp>
 
+#include <cstdint>
+
 namespace k3::anim {
+
+// The diffusion request of one diffused frame from its schedule values. Without embedding
+// blending on the model path, the prompt with the larger blend weight is used.
+DiffusionRequest diffusion_request(const RenderSettings& settings, const FrameParams& params, int frame,
+                                   std::uint64_t seed);
 
 // Rounds a float RGB frame to what its 8-bit PNG holds, so a resumed run continues from
 // exactly the pixels on disk.

@@ -210,16 +210,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     progress.diffused = j % cadence == 0;
 
     if (progress.diffused) {
-      DiffusionRequest request;
-      request.frame = j;
-      bool next_dominates = !params.prompt.next_prompt.empty() && params.prompt.blend >= 0.5;
-      request.prompt = next_dominates ? params.prompt.next_prompt : params.prompt.prompt;
-      request.negative = next_dominates ? params.prompt.next_negative : params.prompt.negative;
-      request.width = s.width;
-      request.height = s.height;
-      request.guidance = params.guidance;
-      request.steps = params.steps;
-      request.seed = seeds.take(j);
+      DiffusionRequest request = diffusion_request(s, params, j, seeds.take(j));
       state.last_seed = request.seed;
       StepProgress on_step = [&](int step, int total_steps) {
         progress.step = step;

@@ -66,20 +66,6 @@ void save_zoom_progress(const RunFolder& folder, const ZoomProgress& p) {
   write_file_atomically(zoom_journal_path(folder), journal.dump(2) + "\n");
 }
 
-// The request of keyframe k from the schedules at index k (keys count keyframes in zoom mode).
-DiffusionRequest keyframe_request(const RenderSettings& s, const FrameParams& params, int frame, std::uint64_t seed) {
-  DiffusionRequest request;
-  request.frame = frame;
-  bool next_dominates = !params.prompt.next_prompt.empty() && params.prompt.blend >= 0.5;
-  request.prompt = next_dominates ? params.prompt.next_prompt : params.prompt.prompt;
-  request.negative = next_dominates ? params.prompt.next_negative : params.prompt.negative;
-  request.width = s.width;
-  request.height = s.height;
-  request.guidance = params.guidance;
-  request.steps = params.steps;
-  request.seed = seed;
-  return request;
-}
 
 }  // namespace
 
@@ -153,7 +139,8 @@ void render_zoom_frames(const ZoomRenderInputs& in, RunState& state, FrameBacken
     progress.frame = zoom_in ? (z.keyframes - k) * z.frames_per_keyframe : k * z.frames_per_keyframe;
     progress.diffused = true;
     progress.step = progress.total_steps = 0;
-    DiffusionRequest request = keyframe_request(s, in.params[static_cast<std::size_t>(k)], progress.frame, seeds.take(k));
+    // Keys count keyframes in zoom mode: keyframe k takes the schedules at index k.
+    DiffusionRequest request = diffusion_request(s, in.params[static_cast<std::size_t>(k)], progress.frame, seeds.take(k));
     state.last_seed = request.seed;
     StepProgress on_step = [&](int step, int total_steps) {
       progress.step = step;
