@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR="${K3_BUILD_DIR:-build}"
 if command -v ccache >/dev/null; then
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/k3anim-ccache}"
+  # Paths relative to the checkout: clones and worktrees in other folders share the cache.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
   # Precompiled torch headers are safe to cache with these (ccache manual, "Precompiled headers").
   export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
