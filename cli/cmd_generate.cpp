@@ -1,6 +1,7 @@
 // `k3anim generate`: one picture, text-to-image or (with --init) image-to-image, through the
 // Generator facade. Follows diffusers pipelines/kandinsky3 (__call__ arguments and defaults).
 #include "cli/command.h"
+#include "src/byte_size.h"
 #include "src/errors.h"
 #include "src/generator.h"
 
@@ -19,6 +20,7 @@ struct GenerateOptions {
   std::string mask;
   std::vector<int> outpaint;
   std::string output;
+  std::string memory_limit;
 };
 
 k3::ImageRGB8 read_rgb(const std::string& path, int width, int height, const char* option = "--init") {
@@ -78,8 +80,12 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
   sub->add_option("--eta", o->model.original_eta, "original sampler's eta (default 1)")->check(CLI::Range(0.0, 1.0));
   sub->add_option("--ddim-eta", o->model.ddim_eta, "DDIM eta (0 = deterministic)")->check(CLI::Range(0.0, 1.0));
   sub->add_option("--device", o->model.device, "cpu (default) or cuda[:N]");
-  sub->add_option("--dtype", o->model.dtype, "fp32 (default), bf16 or fp16 (fp16 needs cuda)")
-      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}));
+  sub->add_option("--dtype", o->model.dtype,
+                  "UNet and MoVQ: auto (default: fp32 on cpu, fp16 on cuda), fp32, bf16 or fp16 (fp16 needs cuda)")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16", "fp16"}));
+  sub->add_option("--offload", o->model.offload, "CUDA: none (default), model or sequential (for small GPUs)")
+      ->check(CLI::IsMember({"none", "model", "sequential"}));
+  sub->add_option("--memory-limit", o->memory_limit, "plan within this much memory, e.g. 16G (default: what is free)");
   sub->add_option("--variant", o->model.variant, "weight variant to prefer, e.g. fp16 (*.fp16.safetensors)");
   sub->add_option("-o,--output", o->output, "output picture (.png)")->required();
   auto* width_option = sub->get_option("--width");
@@ -96,8 +102,23 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
       throw k3::ConfigError("--denoise: expected together with --init (image-to-image), got it alone");
     if (!o->init.empty() && !painting && denoise->count() == 0) o->request.denoise = 0.3;  // diffusers' img2img default strength
     const auto started = std::chrono::steady_clock::now();
-    if (!quiet) std::cerr << "loading " << o->model.model_dir << " (" << o->model.device << ", " << o->model.dtype << ")\n";
+    if (!o->init.empty()) {
+      cv::Mat probe = cv::imread(o->init, cv::IMREAD_COLOR);
+      if (probe.empty()) throw k3::FileError("--init: expected a readable picture, got nothing from " + o->init);
+      // Without an explicit size the init picture keeps its own.
+      if (width_option->count() == 0) o->request.width = probe.cols;
+      if (height_option->count() == 0) o->request.height = probe.rows;
+    }
+    // The memory plan is checked for the largest picture this call makes.
+    o->model.plan_width = o->request.width + (o->outpaint.size() == 4 ? o->outpaint[0] + o->outpaint[2] : 0);
+    o->model.plan_height = o->request.height + (o->outpaint.size() == 4 ? o->outpaint[1] + o->outpaint[3] : 0);
+    if (!o->memory_limit.empty()) o->model.memory_limit = k3::parse_bytes(o->memory_limit);
+    o->model.on_message = [quiet](const std::string& message) {
+      if (!quiet) std::cerr << message << "\n";
+    };
+    if (!quiet) std::cerr << "model " << o->model.model_dir << " (" << o->model.device << ", " << o->model.dtype << ")\n";
     auto generator = k3::Generator::load(o->model);
+    if (!quiet) std::cerr << "memory plan: " << generator->memory_plan() << "\n";
     auto progress = [quiet](int step, int total) {
       if (!quiet) std::cerr << "\rstep " << step << "/" << total << std::flush;
       return true;
@@ -106,11 +127,6 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
     if (o->init.empty()) {
       image = generator->text_to_image(o->request, progress);
     } else {
-      cv::Mat probe = cv::imread(o->init, cv::IMREAD_COLOR);
-      if (probe.empty()) throw k3::FileError("--init: expected a readable picture, got nothing from " + o->init);
-      // Without an explicit size the init picture keeps its own.
-      if (width_option->count() == 0) o->request.width = probe.cols;
-      if (height_option->count() == 0) o->request.height = probe.rows;
       const auto init = read_rgb(o->init, o->request.width, o->request.height);
       if (!o->mask.empty()) {
         image = generator->inpaint(init, read_rgb(o->mask, init.width, init.height, "--mask"), o->request, progress);

@@ -12,12 +12,15 @@
 #include "cli/render_progress.h"
 #include "src/errors.h"
 #include "src/generator.h"
+#include "src/byte_size.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
 
 namespace {
 
@@ -31,6 +34,9 @@ struct RenderOptions {
   std::string run_dir;
   std::string resume;
   std::string device;
+  std::string dtype;
+  std::string offload;
+  std::string memory_limit;
   std::vector<std::string> overrides;
   int frames = 0;
   bool preview = false;
@@ -51,51 +57,102 @@ RenderSettings load_motion_preset(const std::string& name) {
   return parse_render_settings(read_preset_json(path), path, fs::path(path).parent_path().string());
 }
 
-std::unique_ptr<FrameBackend> choose_backend(const RenderSettings& settings, const RenderOptions& options, bool quiet) {
-  if (settings.model.dir.empty()) {
-    if (!quiet)
-      std::cerr << "k3anim: preview backend: "
-                << (options.preview ? "--preview given" : "no model given (--model DIR or model.dir)")
-                << "; motion, colour and noise only, no diffusion\n";
-    return make_preview_backend();
+// Presets of a batch that use the same model, device, dtype, variant, sampler and offload share
+// one backend: the model is loaded once per batch.
+class BackendPool {
+ public:
+  BackendPool(const RenderOptions& options, bool quiet) : options_(options), quiet_(quiet) {}
+
+  std::shared_ptr<FrameBackend> get(const RenderSettings& settings) {
+    if (settings.model.dir.empty()) {
+      if (!quiet_)
+        std::cerr << "k3anim: preview backend: "
+                  << (options_.preview ? "--preview given" : "no model given (--model DIR or model.dir)")
+                  << "; motion, colour and noise only, no diffusion\n";
+      if (!preview_) preview_ = make_preview_backend();
+      return preview_;
+    }
+    const auto g = generator_options(settings);
+    const std::string key = g.model_dir + "|" + g.device + "|" + g.dtype + "|" + g.variant + "|" + g.sampler + "|" + g.offload;
+    auto& backend = backends_[key];
+    if (!backend) {
+      if (!quiet_) std::cerr << "k3anim: Kandinsky 3 from " << g.model_dir << " (" << g.device << ", " << g.dtype << ")\n";
+      backend = make_kandinsky_backend(g);
+    }
+    return backend;
   }
-  k3::GeneratorOptions g;
-  g.model_dir = settings.model.dir;
-  g.device = settings.model.device;
-  g.dtype = settings.model.dtype;
-  g.variant = settings.model.variant;
-  g.sampler = settings.model.sampler;
-  if (!quiet) std::cerr << "k3anim: loading Kandinsky 3 from " << g.model_dir << " (" << g.device << ", " << g.dtype << ")\n";
-  return make_kandinsky_backend(g);
+
+  // Encodes every prompt of the batch's clips with the text encoder, once per model, before any
+  // UNet is loaded.
+  void encode_prompts(const std::vector<std::pair<std::shared_ptr<FrameBackend>, std::vector<std::string>>>& needs) {
+    std::map<FrameBackend*, std::vector<std::string>> by_backend;
+    for (const auto& [backend, prompts] : needs) {
+      auto& all = by_backend[backend.get()];
+      all.insert(all.end(), prompts.begin(), prompts.end());
+    }
+    for (auto& [backend, prompts] : by_backend) backend->prepare(prompts, "");
+  }
+
+ private:
+  k3::GeneratorOptions generator_options(const RenderSettings& settings) const {
+    k3::GeneratorOptions g;
+    g.model_dir = settings.model.dir;
+    g.device = settings.model.device;
+    g.dtype = options_.dtype.empty() ? settings.model.dtype : options_.dtype;
+    g.variant = settings.model.variant;
+    g.sampler = settings.model.sampler;
+    g.offload = options_.offload.empty() ? settings.model.offload : options_.offload;
+    g.plan_width = settings.width;
+    g.plan_height = settings.height;
+    if (!options_.memory_limit.empty()) g.memory_limit = k3::parse_bytes(options_.memory_limit);
+    const bool quiet = quiet_;
+    g.on_message = [quiet](const std::string& message) {
+      if (!quiet) std::cerr << "k3anim: " << message << "\n";
+    };
+    return g;
+  }
+
+  const RenderOptions& options_;
+  bool quiet_;
+  std::shared_ptr<FrameBackend> preview_;
+  std::map<std::string, std::shared_ptr<FrameBackend>> backends_;
+};
+
+struct Job {
+  std::unique_ptr<Render> render;
+  std::shared_ptr<FrameBackend> backend;
+};
+
+// Settings are checked, and the model folder and memory plan checked, before the run folder is
+// created: a bad preset or model leaves nothing behind.
+Job prepare_one(const std::string& preset_arg, const RenderOptions& options, bool several, BackendPool& pool) {
+  Job job;
+  if (!options.resume.empty()) {
+    job.render = std::make_unique<Render>(Render::resume(options.resume));
+    job.backend = pool.get(job.render->settings());
+    return job;
+  }
+  std::string path = resolve_preset_argument(preset_arg);
+  nlohmann::json preset = read_preset_json(path);
+  for (const auto& assignment : options.overrides) apply_override(preset, assignment);
+  if (!options.model.empty()) apply_override(preset, "model.dir=" + nlohmann::json(options.model).dump());
+  if (!options.device.empty()) apply_override(preset, "model.device=" + nlohmann::json(options.device).dump());
+  RenderSettings settings = parse_render_settings(preset, path, fs::path(path).parent_path().string());
+  settings = expand_story(settings, load_motion_preset);
+  if (options.frames > 0) settings.frames = options.frames;
+  if (options.preview) settings.model.dir.clear();  // the effective settings say preview
+  if (!options.output.empty())
+    settings.output.video = several ? (fs::path(options.output) / (settings.name + ".mp4")).string() : options.output;
+  std::string run_dir = options.run_dir;
+  if (several && !run_dir.empty()) run_dir = (fs::path(run_dir) / settings.name).string();
+  evaluate_frame_params(settings, settings.seed.seed, path);
+  job.backend = pool.get(settings);
+  job.render = std::make_unique<Render>(Render::start(settings, run_dir, path));
+  return job;
 }
 
-int render_one(const std::string& preset_arg, const RenderOptions& options, bool several, bool quiet) {
-  // Settings are checked, and the model loaded, before the run folder is created: a bad
-  // preset or model leaves nothing behind.
-  std::unique_ptr<FrameBackend> backend;
-  Render render = [&] {
-    if (!options.resume.empty()) {
-      Render resumed = Render::resume(options.resume);
-      backend = choose_backend(resumed.settings(), options, quiet);
-      return resumed;
-    }
-    std::string path = resolve_preset_argument(preset_arg);
-    nlohmann::json preset = read_preset_json(path);
-    for (const auto& assignment : options.overrides) apply_override(preset, assignment);
-    if (!options.model.empty()) apply_override(preset, "model.dir=" + nlohmann::json(options.model).dump());
-    if (!options.device.empty()) apply_override(preset, "model.device=" + nlohmann::json(options.device).dump());
-    RenderSettings settings = parse_render_settings(preset, path, fs::path(path).parent_path().string());
-    settings = expand_story(settings, load_motion_preset);
-    if (options.frames > 0) settings.frames = options.frames;
-    if (options.preview) settings.model.dir.clear();  // the effective settings say preview
-    if (!options.output.empty())
-      settings.output.video = several ? (fs::path(options.output) / (settings.name + ".mp4")).string() : options.output;
-    std::string run_dir = options.run_dir;
-    if (several && !run_dir.empty()) run_dir = (fs::path(run_dir) / settings.name).string();
-    evaluate_frame_params(settings, settings.seed.seed, path);
-    backend = choose_backend(settings, options, quiet);
-    return Render::start(settings, run_dir, path);
-  }();
+int run_one(Job& job, bool quiet) {
+  Render& render = *job.render;
   const RenderSettings& settings = render.settings();
   if (!quiet) {
     std::cerr << "k3anim: run folder " << render.run_dir() << " (" << settings.frames << " frames, " << settings.width << "x"
@@ -111,7 +168,7 @@ int render_one(const std::string& preset_arg, const RenderOptions& options, bool
   };
   RenderResult result;
   try {
-    result = render.run(*backend, callbacks);
+    result = render.run(*job.backend, callbacks);
   } catch (...) {
     line.finish();
     throw;
@@ -119,6 +176,37 @@ int render_one(const std::string& preset_arg, const RenderOptions& options, bool
   line.finish();
   std::cout << (result.video_path.empty() ? result.run_dir : result.video_path) << "\n";
   return k3::cli::kExitOk;
+}
+
+// Prepares every clip, encodes all their prompts (the text encoder runs once, before any UNet is
+// loaded), then renders them one after another; each clip is isolated (one failure does not
+// stop the rest). Returns the exit code.
+int render_batch(const std::vector<std::string>& presets, const RenderOptions& options, bool quiet) {
+  const bool several = presets.size() > 1;
+  BackendPool pool(options, quiet);
+  std::vector<Job> jobs;
+  int failed = 0;
+  int last_code = k3::cli::kExitOk;
+  auto count = [&](int code) {
+    if (code != k3::cli::kExitOk) ++failed, last_code = code;
+  };
+  for (const auto& preset : presets)
+    count(k3::cli::run_guarded([&] {
+      jobs.push_back(prepare_one(preset, options, several, pool));
+      return k3::cli::kExitOk;
+    }));
+  std::vector<std::pair<std::shared_ptr<FrameBackend>, std::vector<std::string>>> needs;
+  for (const auto& job : jobs) needs.emplace_back(job.backend, job.render->pending_prompts());
+  const int encode_code = k3::cli::run_guarded([&] {
+    pool.encode_prompts(needs);
+    return k3::cli::kExitOk;
+  });
+  if (encode_code != k3::cli::kExitOk) return encode_code;
+  for (auto& job : jobs) count(k3::cli::run_guarded([&] { return run_one(job, quiet); }));
+  if (!several) return last_code;
+  if (failed == 0) return k3::cli::kExitOk;
+  std::cerr << "k3anim: " << failed << " of " << presets.size() << " renders failed\n";
+  return failed == static_cast<int>(presets.size()) ? last_code : k3::cli::kExitPartial;
 }
 
 k3::cli::RegisterCommand registration("render", [](CLI::App& app) -> std::function<int()> {
@@ -133,25 +221,19 @@ k3::cli::RegisterCommand registration("render", [](CLI::App& app) -> std::functi
   sub->add_option("--set", options->overrides, "override a preset key: --set generation.cadence=3 (repeatable)");
   sub->add_option("--frames", options->frames, "frame count (overrides the preset)")->check(CLI::PositiveNumber);
   sub->add_option("--device", options->device, "cpu or cuda[:N] (overrides model.device)");
+  sub->add_option("--dtype", options->dtype, "auto, fp32, bf16 or fp16 for UNet and MoVQ (overrides model.dtype)");
+  sub->add_option("--offload", options->offload, "CUDA: none, model or sequential (overrides model.offload)");
+  sub->add_option("--memory-limit", options->memory_limit, "plan within this much memory, e.g. 16G (default: what is free)");
   return [options] {
     bool quiet = k3::cli::global_options().quiet;
     if (!options->resume.empty()) {
       if (!options->presets.empty()) throw k3::ConfigError("--resume takes the run folder only, got presets too");
-      return k3::cli::run_guarded([&] { return render_one("", *options, false, quiet); });
+      return render_batch({""}, *options, quiet);
     }
     if (options->presets.empty()) throw k3::ConfigError("render: expected a preset (file or built-in name), got none");
     bool several = options->presets.size() > 1;
     if (several && !options->run_dir.empty() && !fs::is_directory(options->run_dir)) fs::create_directories(options->run_dir);
-    int failed = 0;
-    int last_code = k3::cli::kExitOk;
-    for (const auto& preset : options->presets) {
-      int code = k3::cli::run_guarded([&] { return render_one(preset, *options, several, quiet); });
-      if (code != k3::cli::kExitOk) ++failed, last_code = code;
-    }
-    if (!several) return last_code;
-    if (failed == 0) return k3::cli::kExitOk;
-    std::cerr << "k3anim: " << failed << " of " << options->presets.size() << " renders failed\n";
-    return failed == static_cast<int>(options->presets.size()) ? last_code : k3::cli::kExitPartial;
+    return render_batch(options->presets, *options, quiet);
   };
 });
 

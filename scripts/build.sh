@@ -10,10 +10,11 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
   # Precompiled torch headers are safe to cache with these (ccache manual, "Precompiled headers").
   export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
-  LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # The settings travel in the launcher itself, so a plain `cmake --build` uses the same cache.
+  LAUNCHER=("-DCMAKE_CXX_COMPILER_LAUNCHER=env;CCACHE_DIR=$CCACHE_DIR;CCACHE_BASEDIR=$CCACHE_BASEDIR;CCACHE_SLOPPINESS=$CCACHE_SLOPPINESS;ccache")
 else
   LAUNCHER=()
 fi
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${K3_BUILD_TYPE:-Release}" "${LAUNCHER[@]}" "$@"
 # Two libtorch translation units at once already fill 24 GB machines with 2 cores; cap jobs by memory.
-cmake --build "$BUILD_DIR" -j "${K3_JOBS:-$(nproc)}"
+cmake --build "$BUILD_DIR" -j "${K3_JOBS:-$(nproc)}" ${K3_TARGETS:+--target $K3_TARGETS}

@@ -10,3 +10,9 @@ cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DK3_CORE_ONLY=ON \
   -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PWD/gpu-deps/usr" -DCMAKE_CUDA_ARCHITECTURES=90 "$@"
 cmake --build build-gpu --target bench_core_unet -j "$(nproc)"
 ./build-gpu/bench/bench_core_unet --cuda --latent 32,64,128 --repeats 5
+# The whole pipeline at 1024x1024 under the default plan and each offload mode: per-stage time and
+# peak memory (host RSS; the GPU's peak is printed by the benchmark when it runs on CUDA).
+cmake --build build-gpu --target bench_pipeline_full -j "$(nproc)"
+for mode in none model sequential; do
+  ./build-gpu/bench/bench_pipeline_full --device cuda --sizes 1024 --offload "$mode" --prompts 2
+done

@@ -21,6 +21,11 @@ struct WeightError : Error {
 struct ConfigError : Error {
   using Error::Error;
 };
+// A plan that does not fit the machine (memory needed vs available); a kind of settings error,
+// since other settings (dtype, offload, size) make it fit.
+struct ResourceError : ConfigError {
+  using ConfigError::ConfigError;
+};
 // A run was cancelled through its callback.
 struct Cancelled : Error {
   using Error::Error;

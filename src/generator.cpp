@@ -7,8 +7,14 @@
 #include "src/errors.h"
 #include "src/kandinsky3_models.h"
 #include "src/inpaint_pipeline.h"
+#include "src/memory_plan.h"
+#include "src/model_folder.h"
 #include "src/pipeline.h"
+#include "src/t5_config.h"
+#include "src/unet_config.h"
 
+#include <chrono>
+#include <cstdio>
 #include <optional>
 
 namespace k3 {
@@ -29,26 +35,44 @@ torch::Tensor resize(const torch::Tensor& images, int64_t height, int64_t width)
 
 class TorchGenerator final : public Generator {
  public:
-  explicit TorchGenerator(const GeneratorOptions& options) {
-    ModelLoadOptions load;
-    load.model_dir = options.model_dir;
-    load.variant = options.variant;
-    load.device = parse_device(options.device);
-    load.dtype = parse_dtype(options.dtype, load.device);
-    models_ = Kandinsky3Models::load(load);
-    pipeline_ = std::make_unique<Kandinsky3InpaintPipeline>(models_.unet, models_.movq, models_.scheduler);
-    pipeline_->set_null_embedding(models_.null_embedding);
-    options_ = options;
+  // Opens the folder, checks every config and the memory plan, and readies the tokenizer; no
+  // weight is read until a prompt is encoded (T5, streamed) or a picture is made (UNet, MoVQ).
+  explicit TorchGenerator(const GeneratorOptions& options)
+      : options_(options), folder_(ModelFolder::open(options.model_dir, options.variant)) {
+    Kandinsky3Models::check_classes(folder_);
+    load_.model_dir = options.model_dir;
+    load_.variant = options.variant;
+    load_.device = parse_device(options.device);
+    load_.dtype = parse_dtype(options.dtype, load_.device);
+    load_.offload = parse_offload(options.offload);
+    if (load_.offload != OffloadMode::None && load_.device.is_cpu()) {
+      say(std::string("offload ") + offload_name(load_.offload) + " has no effect on the CPU (nothing to offload to)");
+      load_.offload = OffloadMode::None;
+    }
+    text_dtype_ = text_encoder_dtype(load_.device, load_.dtype);
+    t5_width_ = T5EncoderConfig::from_file(folder_.config_path("text_encoder")).d_model;
+    inpainting_unet_ = UNetConfig::from_json(folder_.config("unet"), folder_.config_path("unet")).is_inpainting();
+    PlanRequest plan;
+    plan.device = load_.device;
+    plan.image_dtype = load_.dtype;
+    plan.text_dtype = text_dtype_;
+    plan.offload = load_.offload;
+    plan.width = options.plan_width > 0 ? options.plan_width : 1024;
+    plan.height = options.plan_height > 0 ? options.plan_height : 1024;
+    plan.limit_bytes = options.memory_limit;
+    plan_ = plan_memory(folder_, plan);
+    require_fit(plan_);
+    prompts_ = Kandinsky3Models::open_prompt_encoder(folder_, load_.device, text_dtype_, /*with_encoder=*/false);
   }
 
   ImageRGB8 text_to_image(const GenerationRequest& request, const StepCallback& on_step) override {
     // An inpainting UNet needs its mask channels: everything repainted, nothing known (the
     // original's inpainting pipeline with an all-ones user mask).
-    if (pipeline_->uses_inpainting_unet()) return repaint_everything(blank(request.width, request.height), request, 1.0, on_step);
+    if (inpainting_unet_) return repaint_everything(blank(request.width, request.height), request, 1.0, on_step);
     const auto settings = settings_of(request);
+    const auto batch = conditioning(request, settings);
     SeededNoise noise(request.seed);
-    auto decoded = pipeline_->text_to_image(conditioning(request, settings), request.height, request.width, settings,
-                                            noise, {}, progress(on_step));
+    auto decoded = image_pipeline().text_to_image(batch, request.height, request.width, settings, noise, {}, progress(on_step));
     // diffusers returns the 64-rounded size; the facade returns what was asked for.
     return tensor_to_images(resize(decoded, request.height, request.width)).front();
   }
@@ -56,15 +80,16 @@ class TorchGenerator final : public Generator {
   ImageRGB8 image_to_image(const ImageRGB8& init, const GenerationRequest& request,
                            const StepCallback& on_step) override {
     if (init.empty()) throw ConfigError("image_to_image: expected an init picture, got an empty one");
-    if (pipeline_->uses_inpainting_unet()) return repaint_everything(init, request, request.denoise, on_step);
+    if (inpainting_unet_) return repaint_everything(init, request, request.denoise, on_step);
     const auto settings = settings_of(request);
+    const auto batch = conditioning(request, settings);
+    image_pipeline();
     const int64_t multiple = models_.movq->config().downscale_factor() * 8;
     auto image = images_to_tensor({init});
     // The UNet needs latents divisible by 8: work at the next multiple of 64 and come back.
     image = resize(image, round_up(init.height, multiple), round_up(init.width, multiple));
     SeededNoise noise(request.seed);
-    auto decoded = pipeline_->image_to_image(image, conditioning(request, settings), request.denoise, settings, noise,
-                                             progress(on_step));
+    auto decoded = image_pipeline().image_to_image(image, batch, request.denoise, settings, noise, progress(on_step));
     return tensor_to_images(resize(decoded, init.height, init.width)).front();
   }
 
@@ -76,6 +101,8 @@ class TorchGenerator final : public Generator {
                         std::to_string(image.height) + " RGB pixels (the picture's size), got " +
                         std::to_string(mask.width) + "x" + std::to_string(mask.height));
     const auto settings = settings_of(request);
+    const auto batch = conditioning(request, settings);
+    image_pipeline();
     const int64_t multiple = models_.movq->config().downscale_factor() * 8;
     const int64_t work_h = round_up(image.height, multiple), work_w = round_up(image.width, multiple);
     auto pixels = resize(images_to_tensor({image}), work_h, work_w);
@@ -89,18 +116,35 @@ class TorchGenerator final : public Generator {
                                             .mode(torch::kNearest));
     }
     SeededNoise noise(request.seed);
-    auto decoded = pipeline_->inpaint(pixels, repaint, conditioning(request, settings), request.denoise, settings,
-                                      noise, progress(on_step));
+    auto decoded = image_pipeline().inpaint(pixels, repaint, batch, request.denoise, settings, noise, progress(on_step));
     return tensor_to_images(resize(decoded, image.height, image.width)).front();
   }
 
   void precompute_prompts(const std::vector<std::string>& prompts) override {
-    require_prompt_encoder().precompute(prompts);
+    std::vector<std::string> missing;
+    for (const auto& prompt : prompts)
+      if (!prompt.empty() && !prompts_->is_cached(prompt)) missing.push_back(prompt);
+    if (missing.empty()) return;
+    if (!prompts_->has_text_encoder())
+      prompts_->attach_text_encoder(Kandinsky3Models::open_text_encoder(folder_, load_.device, text_dtype_));
+    const auto start = Clock::now();
+    prompts_->precompute(missing);
+    say("text encoder: " + std::to_string(missing.size()) + " prompt(s) encoded in " + seconds_since(start) + " (streamed, " +
+        dtype_name(text_dtype_) + ")");
   }
 
-  void release_text_encoder() override {
-    if (models_.prompt_encoder) models_.prompt_encoder->release_text_encoder();
+  void release_text_encoder() override { prompts_->release_text_encoder(); }
+
+  void save_prompt_embeddings(const std::string& path, const std::vector<std::string>& prompts) override {
+    std::vector<std::string> present;
+    for (const auto& prompt : prompts)
+      if (!prompt.empty() && prompts_->is_cached(prompt)) present.push_back(prompt);
+    prompts_->save_cache(path, present);
   }
+
+  void load_prompt_embeddings(const std::string& path) override { prompts_->load_cache(path, t5_width_); }
+
+  std::string memory_plan() const override { return plan_.summary(); }
 
  private:
   static ImageRGB8 blank(int width, int height) {
@@ -129,15 +173,43 @@ class TorchGenerator final : public Generator {
     return settings;
   }
 
-  PromptEncoder& require_prompt_encoder() {
-    if (!models_.prompt_encoder) throw Error("generator: the text encoder was not loaded");
-    return *models_.prompt_encoder;
+  using Clock = std::chrono::steady_clock;
+  static std::string seconds_since(Clock::time_point start) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.1f s", std::chrono::duration<double>(Clock::now() - start).count());
+    return text;
+  }
+  static const char* dtype_name(torch::ScalarType type) {
+    return type == torch::kHalf ? "fp16" : type == torch::kBFloat16 ? "bf16" : "fp32";
+  }
+  void say(const std::string& message) const {
+    if (options_.on_message) options_.on_message(message);
   }
 
+  // The prompts first (T5 streamed, then released), then the UNet and MoVQ: the two phases
+  // never hold their weights at the same time.
   GuidanceBatch conditioning(const GenerationRequest& request, const DenoiseSettings& settings) {
+    std::vector<std::string> texts{request.prompt};
+    if (settings.guided() && !request.negative_prompt.empty()) texts.push_back(request.negative_prompt);
+    precompute_prompts(texts);
     std::optional<std::vector<std::string>> negative;
     if (!request.negative_prompt.empty()) negative = std::vector<std::string>{request.negative_prompt};
-    return guidance_batch(require_prompt_encoder().encode({request.prompt}, settings.guided(), negative));
+    return guidance_batch(prompts_->encode({request.prompt}, settings.guided(), negative));
+  }
+
+  // Loads UNet and MoVQ at the first picture (after releasing the text encoder).
+  Kandinsky3InpaintPipeline& image_pipeline() {
+    if (pipeline_) return *pipeline_;
+    release_text_encoder();
+    const auto start = Clock::now();
+    models_.load_image_models(folder_, load_);
+    pipeline_ = std::make_unique<Kandinsky3InpaintPipeline>(models_.unet, models_.movq, models_.scheduler);
+    pipeline_->set_null_embedding(models_.null_embedding);
+    pipeline_->set_offloader(models_.offloader);
+    say("loaded unet and movq (" + std::string(dtype_name(load_.dtype)) + ", " + load_.device.str() +
+        (load_.offload != OffloadMode::None ? std::string(", offload ") + offload_name(load_.offload) : std::string()) +
+        ") in " + seconds_since(start));
+    return *pipeline_;
   }
 
   static LatentStepCallback progress(const StepCallback& on_step) {
@@ -145,9 +217,16 @@ class TorchGenerator final : public Generator {
     return [on_step](int step, int total, const torch::Tensor&) { return on_step(step + 1, total); };
   }
 
+  GeneratorOptions options_;
+  ModelFolder folder_;
+  ModelLoadOptions load_;
+  torch::ScalarType text_dtype_ = torch::kFloat;
+  int64_t t5_width_ = 0;
+  bool inpainting_unet_ = false;
+  MemoryPlan plan_;
+  std::unique_ptr<PromptEncoder> prompts_;
   Kandinsky3Models models_;
   std::unique_ptr<Kandinsky3InpaintPipeline> pipeline_;
-  GeneratorOptions options_;
 };
 
 }  // namespace

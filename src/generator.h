@@ -11,10 +11,22 @@
 
 namespace k3 {
 
+// Per-run messages (loading times, the memory plan, settings without effect); never printed here.
+using MessageCallback = std::function<void(const std::string& message)>;
+
 struct GeneratorOptions {
   std::string model_dir;          // diffusers layout (model_index.json, unet/, movq/, ...)
   std::string device = "cpu";     // "cpu" or "cuda[:N]"
-  std::string dtype = "fp32";     // "fp32", "bf16", "fp16"
+  // UNet and MoVQ: "auto" (fp32 on the CPU, fp16 on CUDA), "fp32", "bf16", "fp16". The T5
+  // encoder runs in fp32 on the CPU and in this dtype on CUDA (its `wo` in fp32 under fp16).
+  std::string dtype = "auto";
+  // CUDA only: "none", "model" or "sequential" (src/offload.h); on the CPU it has no effect.
+  std::string offload = "none";
+  // The memory plan is checked at load for pictures up to this size (0 = 1024), and refused
+  // with the needed and available bytes when it cannot fit (src/memory_plan.h).
+  int plan_width = 0, plan_height = 0;
+  std::int64_t memory_limit = 0;  // > 0: plan within this many bytes (the user's --memory-limit)
+  MessageCallback on_message;
   std::string variant = "";       // "" = prefer plain files, "fp16" = prefer *.fp16.safetensors
   // "ddpm" (diffusers default), "ddim" (deterministic) or "original" (ai-forever's sampler:
   // its own timestep list, dynamic thresholding, eta; spec 6.1) or "flash" (Kandinsky 3.1
@@ -70,9 +82,15 @@ class Generator {
   ImageRGB8 outpaint(const ImageRGB8& image, int left, int top, int right, int bottom,
                      const GenerationRequest& request, const StepCallback& on_step = {});
 
-  // Encodes these prompts now (cached by text), so the text encoder can then be released.
+  // Encodes these prompts now (cached by text), streaming the T5 encoder from its shards, so
+  // that it can be released before the UNet and MoVQ are loaded (at the first picture).
   virtual void precompute_prompts(const std::vector<std::string>& prompts) = 0;
   virtual void release_text_encoder() = 0;
+  // The cached prompt embeddings to a file (atomically) and back: a resumed run needs no T5.
+  virtual void save_prompt_embeddings(const std::string& path, const std::vector<std::string>& prompts) = 0;
+  virtual void load_prompt_embeddings(const std::string& path) = 0;
+  // The memory plan checked at load, one line.
+  virtual std::string memory_plan() const = 0;
 };
 
 // Outpainting's two inputs, torch-free: the canvas (the image in the middle, the border filled

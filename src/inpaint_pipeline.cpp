@@ -55,10 +55,6 @@ torch::Tensor Kandinsky3InpaintPipeline::inpaint_latents(const torch::Tensor& im
   auto sampler = sampler_for(settings, 0.95);
   sampler->set_timesteps(settings.steps);
   const auto timesteps = sampler->img2img_timesteps(denoise);
-  const auto movq_weight = movq_->post_quant_conv->weight;
-  auto encode = [&](const torch::Tensor& pixels) {
-    return movq_->encode(pixels.to(movq_weight.device(), movq_weight.scalar_type())).to(device(), dtype());
-  };
   const auto pixel_mask = repaint_mask.to(torch::kFloat).expand({batch, 1, image.size(2), image.size(3)});
   const auto image_latents = encode(image);
   const int64_t latent_h = image_latents.size(2), latent_w = image_latents.size(3);

@@ -4,6 +4,7 @@
 #include "src/pipeline.h"
 
 #include "src/errors.h"
+#include "src/offload.h"
 #include "src/sampler.h"
 
 #include <cctype>
@@ -66,6 +67,7 @@ torch::Tensor Kandinsky3Pipeline::denoise(torch::Tensor latents, const std::vect
                                           const DenoiseSettings& settings, NoiseSource& noise,
                                           const LatentStepCallback& on_step, const StepHooks& hooks) {
   torch::NoGradGuard no_grad;
+  if (offloader_) offloader_->before_unet();
   DenoiserContext context;
   context.embeds = conditioning.embeds.to(device(), dtype());
   context.mask = conditioning.mask.to(device());
@@ -140,9 +142,17 @@ torch::Tensor Kandinsky3Pipeline::text_to_image(const GuidanceBatch& conditionin
 
 torch::Tensor Kandinsky3Pipeline::decode(const torch::Tensor& latents) {
   torch::NoGradGuard no_grad;
+  if (offloader_) offloader_->before_movq_decode();
   const auto movq_weight = movq_->post_quant_conv->weight;
   return movq_->decode(latents.to(movq_weight.device(), movq_weight.scalar_type()), true)
       .to(torch::kCPU, torch::kFloat);
+}
+
+torch::Tensor Kandinsky3Pipeline::encode(const torch::Tensor& pixels) {
+  torch::NoGradGuard no_grad;
+  if (offloader_) offloader_->before_movq_encode();
+  const auto movq_weight = movq_->post_quant_conv->weight;
+  return movq_->encode(pixels.to(movq_weight.device(), movq_weight.scalar_type())).to(device(), dtype());
 }
 
 torch::Tensor Kandinsky3Img2ImgPipeline::image_to_latents(const torch::Tensor& image,
@@ -161,8 +171,7 @@ torch::Tensor Kandinsky3Img2ImgPipeline::image_to_latents(const torch::Tensor& i
   auto sampler = sampler_for(settings);
   sampler->set_timesteps(settings.steps);
   const auto timesteps = sampler->img2img_timesteps(denoise);
-  const auto movq_weight = movq_->post_quant_conv->weight;
-  auto latents = movq_->encode(image.to(movq_weight.device(), movq_weight.scalar_type())).to(device(), dtype());
+  auto latents = encode(image);
   if (timesteps.empty()) return latents;
   auto start = torch::full({batch}, timesteps.front(), torch::TensorOptions().dtype(torch::kLong).device(device()));
   latents = sampler->add_noise(latents, draw(noise, latents.sizes()), start);

@@ -22,6 +22,7 @@
 
 namespace k3 {
 
+class Offloader;
 class Sampler;
 
 struct DenoiseSettings {
@@ -61,6 +62,10 @@ class Kandinsky3Pipeline {
 
   // MoVQ decode (force_not_quantize=true): raw output, about [-1, 1], float32 on the CPU.
   torch::Tensor decode(const torch::Tensor& latents);
+  // MoVQ encode of [B, 3, H, W] pixels in [-1, 1]: latents on the UNet's device and dtype.
+  torch::Tensor encode(const torch::Tensor& pixels);
+  // Moves the heavy parts of UNet and MoVQ in and out around each stage (src/offload.h); null = none.
+  void set_offloader(std::shared_ptr<Offloader> offloader) { offloader_ = std::move(offloader); }
 
   Kandinsky3UNet& unet() { return unet_; }
   VQModel& movq() { return movq_; }
@@ -95,6 +100,7 @@ class Kandinsky3Pipeline {
   torch::Tensor null_embedding_;
   VQModel movq_;
   SchedulerConfig scheduler_;
+  std::shared_ptr<Offloader> offloader_;
 };
 
 class Kandinsky3Img2ImgPipeline : public Kandinsky3Pipeline {

@@ -15,11 +15,12 @@ GuidanceBatch guidance_batch(const EncodedPrompts& encoded) {
 }
 
 PromptEncoder::PromptEncoder(T5Tokenizer tokenizer, T5Encoder encoder, int max_length)
-    : tokenizer_(std::move(tokenizer)),
-      encoder_(std::move(encoder)),
-      max_length_(max_length),
-      dtype_(encoder_->shared->weight.scalar_type()),
-      device_(encoder_->shared->weight.device()) {}
+    : PromptEncoder(std::move(tokenizer), make_resident_text_encoder(encoder), encoder->shared->weight.scalar_type(),
+                    encoder->shared->weight.device(), max_length) {}
+
+PromptEncoder::PromptEncoder(T5Tokenizer tokenizer, std::unique_ptr<TextEncoder> encoder, torch::ScalarType dtype,
+                             torch::Device device, int max_length)
+    : tokenizer_(std::move(tokenizer)), encoder_(std::move(encoder)), max_length_(max_length), dtype_(dtype), device_(device) {}
 
 void PromptEncoder::precompute(const std::vector<std::string>& texts) {
   std::vector<std::string> missing;
@@ -94,6 +95,8 @@ EncodedPrompts PromptEncoder::encode(const std::vector<std::string>& prompts, bo
   return out;
 }
 
-void PromptEncoder::release_text_encoder() { encoder_ = T5Encoder(nullptr); }
+void PromptEncoder::release_text_encoder() { encoder_.reset(); }
+
+void PromptEncoder::attach_text_encoder(std::unique_ptr<TextEncoder> encoder) { encoder_ = std::move(encoder); }
 
 }  // namespace k3

@@ -5,12 +5,13 @@
 // cut to the positive length otherwise). Encodings are cached by prompt text, so the text
 // encoder can be released once every prompt of a run is encoded.
 // Follows diffusers pipelines/kandinsky3/pipeline_kandinsky3.py (encode_prompt, process_embeds).
-#include "src/t5_encoder.h"
 #include "src/t5_tokenizer.h"
+#include "src/text_encoder.h"
 
 #include <torch/torch.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ GuidanceBatch guidance_batch(const EncodedPrompts& encoded);
 class PromptEncoder {
  public:
   PromptEncoder(T5Tokenizer tokenizer, T5Encoder encoder, int max_length = 128);
+  // `encoder` may be null: then only cached (or loaded) embeddings can be used, in `dtype` on `device`.
+  PromptEncoder(T5Tokenizer tokenizer, std::unique_ptr<TextEncoder> encoder, torch::ScalarType dtype,
+                torch::Device device, int max_length = 128);
 
   // `negative_prompts`: nullopt = no negative prompt (zeros, mask 0); otherwise one per prompt.
   // `guidance` false returns the positive half only. Throws Error for an uncached prompt after
@@ -50,7 +54,15 @@ class PromptEncoder {
 
   // Frees the T5 encoder (the largest model); cached prompts keep working.
   void release_text_encoder();
+  // Puts a text encoder (back) for prompts not cached yet.
+  void attach_text_encoder(std::unique_ptr<TextEncoder> encoder);
   bool has_text_encoder() const { return static_cast<bool>(encoder_); }
+  // The cached embeddings of `texts` (all when empty) as one safetensors file (tensor i = the
+  // i-th text's rows; the texts in the metadata), and back: a resumed render needs no text encoder.
+  // load_cache adds what the file holds (converted to this encoder's dtype and device) and throws
+  // FileError naming the file when it is not such a file or its width differs from `width`.
+  void save_cache(const std::string& path, const std::vector<std::string>& texts = {}) const;
+  void load_cache(const std::string& path, int64_t width);
   const T5Tokenizer& tokenizer() const { return tokenizer_; }
 
  private:
@@ -63,7 +75,7 @@ class PromptEncoder {
   std::pair<torch::Tensor, torch::Tensor> assemble(const std::vector<std::string>& texts, int64_t length) const;
 
   T5Tokenizer tokenizer_;
-  T5Encoder encoder_;
+  std::unique_ptr<TextEncoder> encoder_;
   int max_length_;
   torch::ScalarType dtype_;
   torch::Device device_;

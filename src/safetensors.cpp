@@ -238,6 +238,14 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   return result;
 }
 
+void SafetensorsFile::release_pages(const std::uint8_t* data, std::size_t nbytes) const {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + nbytes) / page * page;
+  // Advice only: a failure leaves the pages resident, which is never wrong.
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 SafetensorsFile::~SafetensorsFile() {
   if (mapping_) ::munmap(mapping_, file_size_);
 }

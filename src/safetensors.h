@@ -52,6 +52,10 @@ class SafetensorsFile {
   std::size_t file_size() const { return file_size_; }
   // True when the mapping is private and writable, so tensors may alias it safely.
   bool aliasable() const { return writable_; }
+  // Gives back the resident pages of the mapping that lie wholly inside [data, data + nbytes)
+  // (madvise DONTNEED): once a tensor was copied out (converted or moved to a GPU), its file
+  // pages need not count against the process's memory. Later reads fault them in again.
+  void release_pages(const std::uint8_t* data, std::size_t nbytes) const;
 
  private:
   SafetensorsFile() = default;

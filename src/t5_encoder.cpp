@@ -172,13 +172,21 @@ torch::Tensor T5EncoderImpl::forward(const torch::Tensor& input_ids, const torch
     throw Error("T5 encoder: expected input_ids and attention_mask of one shape (B, L), got " + c10::str(input_ids.sizes()) +
                 " and " + c10::str(attention_mask.sizes()));
   auto hidden = shared->forward(input_ids);
-  const auto dtype = hidden.scalar_type();
-  // (1 - mask) * lowest, in the model's dtype, broadcast over heads and queries.
-  auto extended = (1.0 - attention_mask.unsqueeze(1).unsqueeze(2).to(dtype)) * lowest_of(dtype);
+  auto extended = t5_extended_attention_mask(attention_mask, hidden.scalar_type());
   const int64_t length = input_ids.size(1);
   auto position_bias = encoder->blocks.front()->attention->SelfAttention->compute_bias(length, length) + extended;
   for (auto& block : encoder->blocks) hidden = block->forward(hidden, position_bias);
   return encoder->final_layer_norm->forward(hidden);
+}
+
+torch::Tensor t5_extended_attention_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype) {
+  // (1 - mask) * lowest, in the model's dtype, broadcast over heads and queries.
+  return (1.0 - attention_mask.unsqueeze(1).unsqueeze(2).to(dtype)) * lowest_of(dtype);
+}
+
+torch::ScalarType t5_weight_dtype(const std::string& key, torch::ScalarType dtype) {
+  const bool is_wo = key.size() >= 10 && key.compare(key.size() - 10, 10, ".wo.weight") == 0;
+  return (dtype == torch::kHalf && is_wo) ? torch::kFloat32 : dtype;
 }
 
 const std::map<std::string, std::string>& T5EncoderImpl::checkpoint_aliases() {
@@ -187,10 +195,7 @@ const std::map<std::string, std::string>& T5EncoderImpl::checkpoint_aliases() {
 }
 
 void T5EncoderImpl::load(const WeightStore& store, torch::ScalarType dtype, torch::Device device) {
-  auto dtype_for_key = [dtype](const std::string& key) {
-    const bool is_wo = key.size() >= 10 && key.compare(key.size() - 10, 10, ".wo.weight") == 0;
-    return (dtype == torch::kHalf && is_wo) ? torch::kFloat32 : dtype;
-  };
+  auto dtype_for_key = [dtype](const std::string& key) { return t5_weight_dtype(key, dtype); };
   load_weights_strict(*this, store, "text_encoder", dtype_for_key, device, checkpoint_aliases());
 }
 

@@ -95,6 +95,11 @@ class T5StackImpl : public torch::nn::Module {
 };
 TORCH_MODULE(T5Stack);
 
+// (B, 1, 1, L): 0 where attended, the dtype's lowest value where masked (get_extended_attention_mask).
+torch::Tensor t5_extended_attention_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype);
+// The dtype T5 keeps a weight in: float32 for the `wo` matrices under float16, else `dtype`.
+torch::ScalarType t5_weight_dtype(const std::string& key, torch::ScalarType dtype);
+
 class T5EncoderImpl : public torch::nn::Module {
  public:
   explicit T5EncoderImpl(T5EncoderConfig config);

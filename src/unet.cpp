@@ -111,7 +111,10 @@ torch::Tensor Kandinsky3UNetImpl::forward_projected(const torch::Tensor& sample,
   auto x = conv_in(sample);
   const auto levels = static_cast<int64_t>(down_blocks->size());
   for (int64_t level = 0; level < levels; ++level) {
-    x = down_blocks[level]->as<unet::DownSampleBlockImpl>()->forward(x, time_embed, context, additive_mask);
+    auto* block = down_blocks[level]->as<unet::DownSampleBlockImpl>();
+    if (block_hook) block_hook(*block, true);
+    x = block->forward(x, time_embed, context, additive_mask);
+    if (block_hook) block_hook(*block, false);
     if (level != levels - 1) skips.push_back(x);
   }
   for (int64_t level = 0; level < levels; ++level) {
@@ -119,7 +122,10 @@ torch::Tensor Kandinsky3UNetImpl::forward_projected(const torch::Tensor& sample,
       x = torch::cat({x, skips.back()}, 1);
       skips.pop_back();
     }
-    x = up_blocks[level]->as<unet::UpSampleBlockImpl>()->forward(x, time_embed, context, additive_mask);
+    auto* block = up_blocks[level]->as<unet::UpSampleBlockImpl>();
+    if (block_hook) block_hook(*block, true);
+    x = block->forward(x, time_embed, context, additive_mask);
+    if (block_hook) block_hook(*block, false);
   }
   return conv_out(torch::silu(conv_norm_out(x)));
 }

@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
 namespace k3 {
 
 class Kandinsky3UNetImpl : public torch::nn::Module {
@@ -41,6 +43,9 @@ class Kandinsky3UNetImpl : public torch::nn::Module {
   k3::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
   k3::nn::Linear projection_linear{nullptr};  // encoder_hid_proj.projection_linear
   k3::nn::LayerNorm projection_norm{nullptr};  // encoder_hid_proj.projection_norm
+  // Called with each down/up block just before (entering = true) and after it runs; sequential
+  // offloading moves the block's weights to the device and back here. Empty = nothing.
+  std::function<void(torch::nn::Module& block, bool entering)> block_hook;
   torch::nn::ModuleList down_blocks{nullptr}, up_blocks{nullptr};
   k3::nn::GroupNorm conv_norm_out{nullptr};
 

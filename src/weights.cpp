@@ -108,6 +108,11 @@ torch::Tensor WeightStore::tensor(const std::string& name, torch::ScalarType dty
   return copy.to(device, dtype);
 }
 
+void WeightStore::release(const std::string& name) const {
+  const TensorRecord& rec = record(name);
+  owner_.at(name)->release_pages(rec.data, rec.nbytes);
+}
+
 namespace {
 
 std::vector<int64_t> sizes_of(const torch::Tensor& t) { return t.sizes().vec(); }
@@ -193,7 +198,12 @@ void load_weights_strict(torch::nn::Module& module, const WeightStore& store, co
     const std::string name = resolve(key, store, aliases);
     // Integer buffers keep their own dtype; floating ones take the requested one.
     const auto dtype = tensor.is_floating_point() ? dtype_for_key(key) : tensor.scalar_type();
-    tensor.set_data(store.tensor(name, dtype, device));
+    auto loaded = store.tensor(name, dtype, device);
+    // A converted or moved copy no longer needs the file's pages: keeping them resident would
+    // count the weights twice in the process's memory (fp16 file + fp32 copy).
+    const bool aliases_file = loaded.device().is_cpu() && loaded.data_ptr() == store.record(name).data;
+    tensor.set_data(loaded);
+    if (!aliases_file) store.release(name);
   }
 }
 

@@ -31,6 +31,9 @@ class WeightStore {
   // (copy-on-write): writes to an aliased tensor never reach the file, but later tensor() calls
   // of this store see them.
   torch::Tensor tensor(const std::string& name, torch::ScalarType dtype, torch::Device device) const;
+  // Drops the resident file pages of `name` (see SafetensorsFile::release_pages). Only for a
+  // tensor that was copied out: pages a live tensor aliases must stay.
+  void release(const std::string& name) const;
   const std::vector<std::string>& files() const { return files_; }
   // Files joined with ", " for error messages.
   std::string describe_files() const;

@@ -44,8 +44,14 @@ class FrameBackend {
   // fraction re-run. The caller joins the result with the kept picture at the seam.
   virtual cv::Mat outpaint(const cv::Mat& canvas, const cv::Mat& mask, const DiffusionRequest& request,
                            const StepProgress& progress) = 0;
-  // Called once before the first frame with every prompt the run will use.
-  virtual void prepare(const std::vector<std::string>& prompts) { (void)prompts; }
+  // Called once before the first frame with every prompt the run will use, and its run folder
+  // ("" = none): the model encodes them all now (reusing the run folder's saved embeddings, and
+  // saving them there), so that the text encoder is released before the UNet is loaded and a
+  // resumed run never needs it again.
+  virtual void prepare(const std::vector<std::string>& prompts, const std::string& run_dir) {
+    (void)prompts;
+    (void)run_dir;
+  }
 };
 
 // No model: frame 0 is the init image (resized by the caller) or a generated test pattern,

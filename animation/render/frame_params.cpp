@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <functional>
 
 namespace k3::anim {
@@ -111,6 +112,18 @@ std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int
   }
   if (!issues.empty()) throw_settings_issues(source, issues);
   return frames;
+}
+
+std::vector<std::string> prompt_texts(const std::vector<FrameParams>& params, int from, int to) {
+  std::vector<std::string> texts;
+  std::set<std::string> seen;
+  to = std::min(to, static_cast<int>(params.size()));
+  for (int f = std::max(from, 0); f < to; ++f) {
+    const auto& p = params[static_cast<std::size_t>(f)].prompt;
+    for (const std::string* text : {&p.prompt, &p.negative, &p.next_prompt, &p.next_negative})
+      if (!text->empty() && seen.insert(*text).second) texts.push_back(*text);
+  }
+  return texts;
 }
 
 }  // namespace k3::anim

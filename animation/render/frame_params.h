@@ -39,4 +39,8 @@ struct FrameParams {
 std::vector<FrameParams> evaluate_frame_params(const RenderSettings& settings, std::int64_t seed,
                                                const std::string& source);
 
+// The distinct prompt texts (positive, negative, and the ones blended towards) of frames
+// [from, to), in order of first use; empty texts left out.
+std::vector<std::string> prompt_texts(const std::vector<FrameParams>& params, int from, int to);
+
 }  // namespace k3::anim

@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <filesystem>
+
 namespace k3::anim {
 
 namespace {
@@ -22,6 +24,8 @@ cv::Mat at_size(const ImageRGB8& image, int width, int height) {
 // The pipeline works on multiples of 64 pixels (MoVQ x8, UNet x8): frames of other sizes are
 // diffused at the next multiple up and resized back.
 constexpr int kModelMultiple = 64;
+// The run folder's prompt embeddings (written before the first frame, read on --resume).
+constexpr const char* kPromptCacheFile = "prompt_embeddings.safetensors";
 int model_size(int pixels) { return (pixels + kModelMultiple - 1) / kModelMultiple * kModelMultiple; }
 
 GenerationRequest to_generation_request(const DiffusionRequest& r) {
@@ -66,9 +70,12 @@ class KandinskyBackend final : public FrameBackend {
     return at_size(painted, request.width, request.height);
   }
 
-  void prepare(const std::vector<std::string>& prompts) override {
+  void prepare(const std::vector<std::string>& prompts, const std::string& run_dir) override {
+    const std::string cache = run_dir.empty() ? std::string() : run_dir + "/" + kPromptCacheFile;
+    if (!cache.empty() && std::filesystem::exists(cache)) generator_->load_prompt_embeddings(cache);
     generator_->precompute_prompts(prompts);
     generator_->release_text_encoder();
+    if (!cache.empty()) generator_->save_prompt_embeddings(cache, prompts);
   }
 
  private:

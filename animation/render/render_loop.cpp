@@ -134,6 +134,12 @@ Render Render::resume(const std::string& run_dir) {
   return Render(std::move(impl));
 }
 
+std::vector<std::string> Render::pending_prompts() const {
+  // Zoom clips use the parameters of their keyframes, which lie at or after the next frame too.
+  const int from = impl_->settings.animation_mode == "zoom" ? 0 : impl_->state.next_frame;
+  return prompt_texts(impl_->params, from, static_cast<int>(impl_->params.size()));
+}
+
 RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks) {
   Impl& impl = *impl_;
   const RenderSettings& s = impl.settings;
@@ -184,16 +190,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     return result;
   }
 
-  if (state.next_frame < total) {
-    std::vector<std::string> prompts;
-    std::set<std::string> seen;
-    for (int f = state.next_frame; f < total; ++f) {
-      const auto& p = impl.params[static_cast<std::size_t>(f)].prompt;
-      for (const std::string* text : {&p.prompt, &p.negative, &p.next_prompt, &p.next_negative})
-        if (seen.insert(*text).second) prompts.push_back(*text);
-    }
-    backend.prepare(prompts);
-  }
+  if (state.next_frame < total) backend.prepare(prompt_texts(impl.params, state.next_frame, total), impl.folder.dir());
 
   RenderProgress progress;
   progress.total_frames = total;

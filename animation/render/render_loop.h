@@ -52,6 +52,8 @@ class Render {
   const RenderSettings& settings() const;
   const std::string& run_dir() const;
   int next_frame() const;  // where run() starts
+  // The prompt texts the frames still to render use (for encoding a batch's prompts up front).
+  std::vector<std::string> pending_prompts() const;
 
   // Renders the remaining frames with `backend`, then writes the video.
   RenderResult run(FrameBackend& backend, const RenderCallbacks& callbacks = {});

@@ -27,7 +27,8 @@ const std::vector<std::string> kPaddings = {"border", "reflection", "zeros"};
 const std::vector<std::string> kSamplings = {"bicubic", "bilinear", "nearest"};
 const std::vector<std::string> kInterpolations = {"linear", "step", "cubic"};
 const std::vector<std::string> kDevices = {"cpu", "cuda"};
-const std::vector<std::string> kDtypes = {"fp32", "bf16", "fp16"};
+const std::vector<std::string> kDtypes = {"auto", "fp32", "bf16", "fp16"};
+const std::vector<std::string> kOffloadModes = {"none", "model", "sequential"};
 const std::vector<std::string> kSamplers = {"ddpm", "ddim"};
 const std::vector<std::string> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
                                                "medium",    "slow",      "slower",   "veryslow"};
@@ -114,6 +115,7 @@ void read_model(ObjectReader& r, ModelSettings& m) {
   r.read_choice("dtype", m.dtype, kDtypes);
   r.read("variant", m.variant);
   r.read_choice("sampler", m.sampler, kSamplers);
+  r.read_choice("offload", m.offload, kOffloadModes);
 }
 
 void read_output(ObjectReader& r, OutputSettings& o) {
@@ -311,7 +313,7 @@ json to_json(const RenderSettings& s) {
         {"color_coherence", g.color_coherence}, {"color_coherence_image", g.color_coherence_image},
         {"cadence", g.cadence}, {"init_denoise", g.init_denoise}}},
       {"seed", {{"seed", s.seed.seed}, {"behavior", s.seed.behavior}, {"iter_n", s.seed.iter_n}, {"schedule", s.seed.schedule}}},
-      {"model", {{"dir", s.model.dir}, {"device", s.model.device}, {"dtype", s.model.dtype}, {"variant", s.model.variant}, {"sampler", s.model.sampler}}},
+      {"model", {{"dir", s.model.dir}, {"device", s.model.device}, {"dtype", s.model.dtype}, {"variant", s.model.variant}, {"sampler", s.model.sampler}, {"offload", s.model.offload}}},
       {"zoom",
        {{"factor", s.zoom.factor}, {"keyframes", s.zoom.keyframes}, {"frames_per_keyframe", s.zoom.frames_per_keyframe},
         {"direction", s.zoom.direction}, {"mask_blur", s.zoom.mask_blur}, {"denoise", s.zoom.denoise}}},

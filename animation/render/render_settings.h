@@ -71,9 +71,10 @@ struct SeedSettings {
 struct ModelSettings {
   std::string dir;             // diffusers folder of Kandinsky 3; "" = preview backend
   std::string device = "cpu";
-  std::string dtype = "fp32";
+  std::string dtype = "auto";  // auto = fp32 on the CPU, fp16 on CUDA (the memory plan's defaults)
   std::string variant;
   std::string sampler = "ddpm";
+  std::string offload = "none";  // CUDA: none, model, sequential (src/offload.h)
 };
 
 struct OutputSettings {

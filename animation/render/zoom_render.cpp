@@ -116,16 +116,8 @@ void render_zoom_frames(const ZoomRenderInputs& in, RunState& state, FrameBacken
   std::vector<cv::Mat> keyframes;
   for (int k = 0; k < made.keyframes_done; ++k) keyframes.push_back(read_mat(keyframe_path(in.folder, k)));
 
-  if (made.keyframes_done <= last_keyframe) {
-    std::vector<std::string> prompts;
-    std::set<std::string> seen;
-    for (int k = made.keyframes_done; k <= last_keyframe; ++k) {
-      const auto& p = in.params[static_cast<std::size_t>(k)].prompt;
-      for (const std::string* text : {&p.prompt, &p.negative, &p.next_prompt, &p.next_negative})
-        if (seen.insert(*text).second) prompts.push_back(*text);
-    }
-    backend.prepare(prompts);
-  }
+  if (made.keyframes_done <= last_keyframe)
+    backend.prepare(prompt_texts(in.params, made.keyframes_done, last_keyframe + 1), in.folder.dir());
 
   SeedSequence seeds(parse_seed_behavior(s.seed.behavior), s.seed.seed, s.seed.iter_n,
                      [&](int k) { return in.params[static_cast<std::size_t>(k)].seed_schedule; });

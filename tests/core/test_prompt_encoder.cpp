@@ -4,6 +4,7 @@
 #include "src/model_folder.h"
 #include "src/prompt_encoder.h"
 #include "tests/core/golden.h"
+#include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -84,4 +85,28 @@ TEST_CASE("Prompt cache survives releasing the text encoder", "[golden]") {
   CHECK_FALSE(encoder.encode({"a red cat sitting on a wooden chair"}, false).negative_prompt_embeds.defined());
   CHECK_THROWS_WITH(encoder.encode({"never seen"}, true), Catch::Contains("released"));
   CHECK_THROWS_AS(encoder.encode({"a"}, true, std::vector<std::string>{"x", "y"}), k3::ConfigError);
+}
+
+TEST_CASE("Prompt cache file: saved embeddings come back bit for bit without a text encoder", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  k3::test::TempDir dir("prompt-cache");
+  const std::string file = dir / "prompt_embeddings.safetensors";
+  const std::vector<std::string> texts = {"a red cat sitting on a wooden chair", "blurry", "Ёлка и снег ❄"};
+  auto encoder = make_encoder();
+  encoder.precompute(texts);
+  auto before = encoder.encode({texts[0], texts[2]}, true, std::vector<std::string>{texts[1], texts[1]});
+  encoder.save_cache(file, texts);
+
+  const auto folder = k3::ModelFolder::open(k3::golden::model_dir());
+  const auto width = k3::T5EncoderConfig::from_file(folder.config_path("text_encoder")).d_model;
+  k3::PromptEncoder restored(k3::T5Tokenizer::load(folder.path("tokenizer")), nullptr, torch::kFloat32, torch::kCPU);
+  restored.load_cache(file, width);
+  CHECK(restored.cache_size() == texts.size());
+  auto after = restored.encode({texts[0], texts[2]}, true, std::vector<std::string>{texts[1], texts[1]});
+  CHECK(torch::equal(before.prompt_embeds, after.prompt_embeds));
+  CHECK(torch::equal(before.attention_mask, after.attention_mask));
+  CHECK(torch::equal(before.negative_prompt_embeds, after.negative_prompt_embeds));
+  CHECK_THROWS_WITH(restored.encode({"never seen"}, true), Catch::Contains("released"));
+  // A file of another width (another text encoder) is refused, naming the file.
+  CHECK_THROWS_WITH(restored.load_cache(file, width + 1), Catch::Contains(file));
 }

@@ -3,6 +3,7 @@
 #include "src/errors.h"
 #include "src/model_folder.h"
 #include "src/t5_encoder.h"
+#include "src/t5_streamed.h"
 #include "tests/core/golden.h"
 
 #include <catch2/catch.hpp>
@@ -139,4 +140,39 @@ TEST_CASE("T5 relative position buckets of FLAN-UL2 (32 buckets, distance 128)",
   }
   std::cout << "[t5] relative position buckets: " << mismatches << " mismatches over rel -300..300\n";
   CHECK(mismatches == 0);
+}
+
+TEST_CASE("T5 encoder streamed block by block from the shards matches transformers and the resident one", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  const auto folder = k3::ModelFolder::open(k3::golden::model_dir());
+  const auto config = k3::T5EncoderConfig::from_file(folder.config_path("text_encoder"));
+  auto store = std::make_shared<const k3::WeightStore>(k3::WeightStore::open_files(folder.weight_files("text_encoder")));
+  k3::golden::GoldenFile golden("text_encoder.safetensors");
+  k3::StreamedT5Encoder streamed(config, store, torch::kFloat32, torch::kCPU);
+  auto got = streamed.forward(golden.get("input_ids"), golden.get("attention_mask"));
+  const double error = k3::golden::rel_l2(got, golden.get("last_hidden_state"));
+  std::cout << "[t5] streamed last_hidden_state rel L2 " << error << "\n";
+  CHECK(error <= 1e-5);
+  // The same modules in the same order: bit for bit the resident encoder's output.
+  auto resident = load_tiny_encoder()->forward(golden.get("input_ids"), golden.get("attention_mask"));
+  CHECK(torch::equal(got, resident));
+  // A second pass reads the blocks again (their file pages were given back after the first).
+  CHECK(torch::equal(streamed.forward(golden.get("input_ids"), golden.get("attention_mask")), got));
+}
+
+TEST_CASE("T5 encoder streamed: a checkpoint that does not match is refused before any block runs", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  const auto folder = k3::ModelFolder::open(k3::golden::model_dir());
+  auto config = k3::T5EncoderConfig::from_file(folder.config_path("text_encoder"));
+  config.num_layers += 1;  // one block more than the shards hold
+  auto store = std::make_shared<const k3::WeightStore>(k3::WeightStore::open_files(folder.weight_files("text_encoder")));
+  try {
+    k3::StreamedT5Encoder streamed(config, store, torch::kFloat32, torch::kCPU);
+    FAIL("expected a WeightError");
+  } catch (const k3::WeightError& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK(message.find("missing") != std::string::npos);
+    CHECK(message.find("encoder.block." + std::to_string(config.num_layers - 1) + ".") != std::string::npos);
+  }
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +67,26 @@ CommandResult run(const std::string& command_line) {
   while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+CommandResult run_measured(const std::string& command_line) {
+  const std::string log = binary_dir() + "/run_measured." + std::to_string(::getpid()) + ".log";
+  CommandResult result;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const std::string line = command_line + " >" + shell_quote(log) + " 2>&1";
+    ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  if (child < 0) return result;
+  int status = 0;
+  struct rusage usage {};
+  ::wait4(child, &status, 0, &usage);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.peak_rss_bytes = static_cast<long long>(usage.ru_maxrss) * 1024;  // the shell's largest child (kB)
+  result.output = read_file(log);
+  std::remove(log.c_str());
   return result;
 }
 

@@ -31,9 +31,12 @@ struct TempDir {
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
+  long long peak_rss_bytes = 0;  // run_measured only: the largest resident set of the command's processes
 };
 // Runs a shell command line and captures its output.
 CommandResult run(const std::string& command_line);
+// As run(), and measures the peak resident memory (the kernel's ru_maxrss of the children).
+CommandResult run_measured(const std::string& command_line);
 std::string shell_quote(const std::string& s);
 bool command_exists(const std::string& name);
 

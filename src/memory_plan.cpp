@@ -1,0 +1,216 @@
+// Memory planning in the spirit of diffusers' offload helpers and accelerate's infer_auto_device_map
+// (utils/modeling.py: sizes from the checkpoint, compared with what each device has free).
+#include "src/memory_plan.h"
+
+#include "src/errors.h"
+#include "src/model_folder.h"
+#include "src/movq_config.h"
+#include "src/safetensors.h"
+#include "src/t5_config.h"
+#include "src/t5_encoder.h"
+#include "src/unet_config.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+namespace k3 {
+
+namespace {
+
+int64_t element_bytes(torch::ScalarType type) { return static_cast<int64_t>(c10::elementSize(type)); }
+
+std::string dtype_label(torch::ScalarType type) {
+  switch (type) {
+    case torch::kHalf: return "fp16";
+    case torch::kBFloat16: return "bf16";
+    default: return "fp32";
+  }
+}
+
+// Parameters of every tensor of a component, grouped by `group_of(name)` ("" = ungrouped).
+struct ComponentSizes {
+  int64_t parameters = 0;
+  int64_t bytes = 0;
+  std::map<std::string, int64_t> group_bytes;
+  int64_t largest_group() const {
+    int64_t best = 0;
+    for (const auto& entry : group_bytes) best = std::max(best, entry.second);
+    return best;
+  }
+};
+
+template <typename BytesOf, typename GroupOf>
+ComponentSizes measure(const ModelFolder& folder, const std::string& component, BytesOf bytes_of, GroupOf group_of) {
+  ComponentSizes sizes;
+  for (const auto& file : folder.weight_files(component))
+    for (const auto& [name, record] : SafetensorsFile::open(file)->tensors()) {
+      const int64_t bytes = bytes_of(name, record.numel());
+      sizes.parameters += record.numel();
+      sizes.bytes += bytes;
+      const std::string group = group_of(name);
+      if (!group.empty()) sizes.group_bytes[group] += bytes;
+    }
+  return sizes;
+}
+
+// "encoder.block.7.layer..." -> "encoder.block.7."; "down_blocks.2.x" -> "down_blocks.2."
+std::string prefix_with_index(const std::string& name, const std::string& head) {
+  if (name.rfind(head, 0) != 0) return {};
+  const auto dot = name.find('.', head.size());
+  return dot == std::string::npos ? std::string{} : name.substr(0, dot + 1);
+}
+
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// The largest live tensors of one UNet forward (batch 2 under guidance) and of a MoVQ decode at
+// width x height, by the configs; the factors were fitted to bench_pipeline_full's peaks.
+int64_t activation_bytes(const UNetConfig& unet, const MoVQConfig& movq, int width, int height,
+                         torch::ScalarType dtype) {
+  const int64_t b = element_bytes(dtype);
+  const int64_t factor = movq.downscale_factor();
+  const int64_t lh = round_up(height, factor * 8) / factor, lw = round_up(width, factor * 8) / factor;
+  const int64_t batch = 2;
+  const int64_t c0 = unet.block_out_channels.front();
+  int64_t unet_bytes = 16 * batch * lh * lw * c0 * b;
+  for (std::size_t level = 0; level < unet.add_self_attention.size(); ++level) {
+    if (!unet.add_self_attention[level]) continue;
+    const int64_t tokens = (lh >> level) * (lw >> level);
+    const int64_t heads = unet.block_out_channels[level] / unet.attention_head_dim;
+    unet_bytes += 2 * batch * heads * tokens * tokens * std::max<int64_t>(b, 4);  // scores and softmax
+    break;  // the first attention level has the most tokens
+  }
+  const int64_t pixels = static_cast<int64_t>(round_up(height, factor * 8)) * round_up(width, factor * 8);
+  const int64_t latent_tokens = lh * lw;
+  const int64_t movq_bytes = 8 * pixels * movq.block_out_channels.front() * b + 2 * latent_tokens * latent_tokens * 4;
+  return std::max(unet_bytes, movq_bytes);
+}
+
+int64_t read_number(const std::string& path, const std::string& key = "") {
+  std::ifstream in(path);
+  if (!in) return -1;
+  std::string word;
+  if (key.empty()) {
+    in >> word;
+    if (word.empty() || word == "max") return -1;
+    try {
+      return std::stoll(word);
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) return std::stoll(line.substr(key.size())) * 1024;  // "MemAvailable:  123 kB"
+  return -1;
+}
+
+int64_t cuda_free_bytes(const torch::Device& device) {
+  // Through the CUDA runtime libtorch already loaded (no CUDA headers needed at build time).
+  using MemGetInfo = int (*)(std::size_t*, std::size_t*);
+  using SetDevice = int (*)(int);
+  auto get_info = reinterpret_cast<MemGetInfo>(::dlsym(RTLD_DEFAULT, "cudaMemGetInfo"));
+  auto set_device = reinterpret_cast<SetDevice>(::dlsym(RTLD_DEFAULT, "cudaSetDevice"));
+  if (!get_info || !set_device) return -1;
+  if (set_device(device.has_index() ? device.index() : 0) != 0) return -1;
+  std::size_t free_bytes = 0, total = 0;
+  if (get_info(&free_bytes, &total) != 0) return -1;
+  return static_cast<int64_t>(free_bytes);
+}
+
+}  // namespace
+
+int64_t available_memory(const torch::Device& device) {
+  if (device.is_cuda()) return cuda_free_bytes(device);
+  int64_t available = read_number("/proc/meminfo", "MemAvailable:");
+  // A container's limit (cgroup v2, then v1) bounds what the kernel would give this process.
+  for (const auto& [limit_file, usage_file] :
+       {std::pair<const char*, const char*>{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},
+        {"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"}}) {
+    const int64_t limit = read_number(limit_file), usage = read_number(usage_file);
+    if (limit > 0 && usage >= 0 && limit < (int64_t{1} << 60)) {
+      const int64_t room = std::max<int64_t>(0, limit - usage);
+      available = available < 0 ? room : std::min(available, room);
+      break;
+    }
+  }
+  return available;
+}
+
+MemoryPlan plan_memory(const ModelFolder& folder, const PlanRequest& request) {
+  MemoryPlan plan;
+  plan.device = request.device.str();
+  const auto image_bytes = element_bytes(request.image_dtype);
+  const auto text_dtype = request.text_dtype;
+
+  auto text = measure(
+      folder, "text_encoder",
+      [&](const std::string& name, int64_t n) { return n * element_bytes(t5_weight_dtype(name, text_dtype)); },
+      [](const std::string& name) { return prefix_with_index(name, "encoder.block."); });
+  auto unet = measure(
+      folder, "unet", [&](const std::string&, int64_t n) { return n * image_bytes; },
+      [](const std::string& name) {
+        auto group = prefix_with_index(name, "down_blocks.");
+        return group.empty() ? prefix_with_index(name, "up_blocks.") : group;
+      });
+  auto movq = measure(
+      folder, "movq", [&](const std::string&, int64_t n) { return n * image_bytes; },
+      [](const std::string& name) { return name.rfind("decoder.", 0) == 0 ? std::string("decoder") : std::string{}; });
+
+  const auto t5_config = T5EncoderConfig::from_file(folder.config_path("text_encoder"));
+  // One streamed block, its converted copy while it is filled, and activations for 64 prompts.
+  const int64_t t5_activations = 64 * 128 * t5_config.d_ff * 4 * 3;
+  const std::string t5_label = dtype_label(text_dtype) + (text_dtype == torch::kHalf ? " (wo fp32)" : "");
+  plan.components.push_back({"text_encoder", t5_label, text.parameters, text.bytes, text.largest_group()});
+  plan.text_phase = text.largest_group() + t5_activations;
+
+  const auto unet_config = UNetConfig::from_json(folder.config("unet"), folder.config_path("unet"));
+  const auto movq_config = MoVQConfig::from_json(folder.config("movq"), folder.config_path("movq"));
+  plan.activations = activation_bytes(unet_config, movq_config, request.width, request.height, request.image_dtype);
+  const bool offloading = request.device.is_cuda() && request.offload != OffloadMode::None;
+  int64_t unet_resident = unet.bytes, movq_resident = movq.bytes;
+  if (offloading) {
+    const int64_t unet_small = unet.bytes - [&] {
+      int64_t blocks = 0;
+      for (const auto& entry : unet.group_bytes) blocks += entry.second;
+      return blocks;
+    }();
+    // Model: one heavy component at a time; sequential: one UNet block at a time.
+    const int64_t unet_heavy = request.offload == OffloadMode::Sequential ? unet.largest_group() : unet.bytes - unet_small;
+    unet_resident = unet_small + unet_heavy;
+    movq_resident = movq.bytes;
+    plan.image_phase = std::max(unet_resident, unet_small + movq_resident) + plan.activations;
+  } else {
+    plan.image_phase = unet.bytes + movq.bytes + plan.activations;
+  }
+  plan.components.push_back({"unet", dtype_label(request.image_dtype), unet.parameters, unet.bytes, unet_resident});
+  plan.components.push_back({"movq", dtype_label(request.image_dtype), movq.parameters, movq.bytes, movq_resident});
+
+  plan.available = available_memory(request.device);
+  if (request.limit_bytes > 0)
+    plan.available = plan.available < 0 ? request.limit_bytes : std::min(plan.available, request.limit_bytes);
+  return plan;
+}
+
+std::string MemoryPlan::summary() const {
+  std::string out = device + ": needs " + format_bytes(needed()) + " (";
+  for (const auto& c : components)
+    out += c.name + " " + c.dtype + " " + format_bytes(c.resident) + (c.resident < c.bytes ? " of " + format_bytes(c.bytes) : "") + ", ";
+  out += "activations " + format_bytes(activations) + "), ";
+  out += available < 0 ? "available unknown" : format_bytes(available) + " available";
+  return out;
+}
+
+void require_fit(const MemoryPlan& plan) {
+  if (plan.available < 0 || plan.needed() <= plan.available) return;
+  const bool cuda = plan.device.rfind("cuda", 0) == 0;
+  throw ResourceError("memory plan: expected a plan within the memory available, got " + plan.summary() +
+                      (cuda ? "; try --offload model or sequential, or a smaller size"
+                            : "; try --dtype bf16, a smaller size, or a machine with more memory"));
+}
+
+}  // namespace k3

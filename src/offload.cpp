@@ -1,0 +1,102 @@
+// Follows diffusers pipeline_utils.py (enable_model_cpu_offload: one component on the device at a
+// time; enable_sequential_cpu_offload: each submodule's weights moved in just before it runs).
+#include "src/offload.h"
+
+#include "src/errors.h"
+
+namespace k3 {
+
+OffloadMode parse_offload(const std::string& name) {
+  if (name == "none" || name.empty()) return OffloadMode::None;
+  if (name == "model") return OffloadMode::Model;
+  if (name == "sequential") return OffloadMode::Sequential;
+  throw ConfigError("offload: expected none, model or sequential, got '" + name + "'");
+}
+
+const char* offload_name(OffloadMode mode) {
+  switch (mode) {
+    case OffloadMode::Model: return "model";
+    case OffloadMode::Sequential: return "sequential";
+    default: return "none";
+  }
+}
+
+ModuleSwap::ModuleSwap(torch::nn::Module& module, torch::Device device) : device_(device) {
+  for (auto& parameter : module.parameters(/*recurse=*/true)) tensors_.emplace_back(parameter, parameter.data());
+  for (auto& buffer : module.buffers(/*recurse=*/true)) tensors_.emplace_back(buffer, buffer.data());
+}
+
+void ModuleSwap::to_device() {
+  if (on_device_) return;
+  torch::NoGradGuard no_grad;
+  for (auto& [tensor, master] : tensors_) tensor.set_data(master.to(device_, /*non_blocking=*/false));
+  on_device_ = true;
+}
+
+void ModuleSwap::to_host() {
+  if (!on_device_) return;
+  torch::NoGradGuard no_grad;
+  // The device copies are freed here; the masters were kept, so nothing is copied back.
+  for (auto& [tensor, master] : tensors_) tensor.set_data(master);
+  on_device_ = false;
+}
+
+namespace {
+// Moves every parameter and buffer of `module` except those under the named children.
+void move_except(torch::nn::Module& module, torch::Device device, const std::vector<std::string>& heavy_children) {
+  torch::NoGradGuard no_grad;
+  for (auto& item : module.named_children()) {
+    bool heavy = false;
+    for (const auto& name : heavy_children) heavy = heavy || item.key() == name;
+    if (!heavy) item.value()->to(device);
+  }
+  for (auto& parameter : module.parameters(/*recurse=*/false)) parameter.set_data(parameter.data().to(device));
+  for (auto& buffer : module.buffers(/*recurse=*/false)) buffer.set_data(buffer.data().to(device));
+}
+}  // namespace
+
+Offloader::Offloader(OffloadMode mode, torch::Device device, Kandinsky3UNet unet, VQModel movq)
+    : mode_(mode), device_(device), unet_(std::move(unet)) {
+  move_except(*unet_, device, {"down_blocks", "up_blocks"});
+  move_except(*movq, device, {"encoder", "decoder"});
+  for (auto* list : {&unet_->down_blocks, &unet_->up_blocks})
+    for (auto& block : (*list)->children())
+      unet_blocks_.emplace_back(block.get(), std::make_unique<ModuleSwap>(*block, device));
+  if (movq->encoder) encoder_ = std::make_unique<ModuleSwap>(*movq->encoder, device);
+  decoder_ = std::make_unique<ModuleSwap>(*movq->decoder, device);
+  if (mode_ != OffloadMode::Sequential) return;
+  unet_->block_hook = [this](torch::nn::Module& block, bool entering) {
+    for (auto& [module, swap] : unet_blocks_) {
+      if (module != &block) continue;
+      entering ? swap->to_device() : swap->to_host();
+    }
+  };
+}
+
+Offloader::~Offloader() { unet_->block_hook = nullptr; }
+
+void Offloader::host_all_except(ModuleSwap* keep) {
+  for (auto& entry : unet_blocks_)
+    if (entry.second.get() != keep) entry.second->to_host();
+  for (auto* swap : {encoder_.get(), decoder_.get()})
+    if (swap && swap != keep) swap->to_host();
+}
+
+void Offloader::before_unet() {
+  host_all_except(nullptr);
+  // Sequential: the hook brings each block in as it runs; model: the whole UNet comes now.
+  if (mode_ == OffloadMode::Model)
+    for (auto& entry : unet_blocks_) entry.second->to_device();
+}
+
+void Offloader::before_movq_encode() {
+  host_all_except(encoder_.get());
+  if (encoder_) encoder_->to_device();
+}
+
+void Offloader::before_movq_decode() {
+  host_all_except(decoder_.get());
+  decoder_->to_device();
+}
+
+}  // namespace k3
