@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -118,8 +119,12 @@ class BackendPool {
   std::map<std::string, std::shared_ptr<FrameBackend>> backends_;
 };
 
+// One clip of a batch: checked, its prompts known, its run folder made only once every prompt of
+// the batch is encoded (so a broken model or text encoder leaves no folder behind).
 struct Job {
-  std::unique_ptr<Render> render;
+  std::unique_ptr<Render> render;   // set at once on --resume, else by start()
+  std::function<Render()> start;
+  std::vector<std::string> prompts;
   std::shared_ptr<FrameBackend> backend;
 };
 
@@ -130,6 +135,7 @@ Job prepare_one(const std::string& preset_arg, const RenderOptions& options, boo
   if (!options.resume.empty()) {
     job.render = std::make_unique<Render>(Render::resume(options.resume));
     job.backend = pool.get(job.render->settings());
+    job.prompts = job.render->pending_prompts();
     return job;
   }
   std::string path = resolve_preset_argument(preset_arg);
@@ -146,12 +152,14 @@ Job prepare_one(const std::string& preset_arg, const RenderOptions& options, boo
   std::string run_dir = options.run_dir;
   if (several && !run_dir.empty()) run_dir = (fs::path(run_dir) / settings.name).string();
   evaluate_frame_params(settings, settings.seed.seed, path);
+  job.prompts = render_prompts(settings, path);
   job.backend = pool.get(settings);
-  job.render = std::make_unique<Render>(Render::start(settings, run_dir, path));
+  job.start = [settings, run_dir, path] { return Render::start(settings, run_dir, path); };
   return job;
 }
 
 int run_one(Job& job, bool quiet) {
+  if (!job.render) job.render = std::make_unique<Render>(job.start());
   Render& render = *job.render;
   const RenderSettings& settings = render.settings();
   if (!quiet) {
@@ -196,7 +204,7 @@ int render_batch(const std::vector<std::string>& presets, const RenderOptions& o
       return k3::cli::kExitOk;
     }));
   std::vector<std::pair<std::shared_ptr<FrameBackend>, std::vector<std::string>>> needs;
-  for (const auto& job : jobs) needs.emplace_back(job.backend, job.render->pending_prompts());
+  for (const auto& job : jobs) needs.emplace_back(job.backend, job.prompts);
   const int encode_code = k3::cli::run_guarded([&] {
     pool.encode_prompts(needs);
     return k3::cli::kExitOk;

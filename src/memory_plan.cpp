@@ -47,14 +47,16 @@ struct ComponentSizes {
 template <typename BytesOf, typename GroupOf>
 ComponentSizes measure(const ModelFolder& folder, const std::string& component, BytesOf bytes_of, GroupOf group_of) {
   ComponentSizes sizes;
-  for (const auto& file : folder.weight_files(component))
-    for (const auto& [name, record] : SafetensorsFile::open(file)->tensors()) {
+  for (const auto& path : folder.weight_files(component)) {
+    const auto file = SafetensorsFile::open(path);  // held: the records live in it
+    for (const auto& [name, record] : file->tensors()) {
       const int64_t bytes = bytes_of(name, record.numel());
       sizes.parameters += record.numel();
       sizes.bytes += bytes;
       const std::string group = group_of(name);
       if (!group.empty()) sizes.group_bytes[group] += bytes;
     }
+  }
   return sizes;
 }
 
@@ -63,6 +65,26 @@ std::string prefix_with_index(const std::string& name, const std::string& head) 
   if (name.rfind(head, 0) != 0) return {};
   const auto dot = name.find('.', head.size());
   return dot == std::string::npos ? std::string{} : name.substr(0, dot + 1);
+}
+
+// T5 encoder parameters and bytes by its config (transformers' T5Stack layout): the token table,
+// per block q/k/v/o, wi(_0, _1)/wo and two norms, block 0's relative bias, the final norm.
+ComponentSizes t5_sizes(const T5EncoderConfig& c, torch::ScalarType dtype) {
+  const int64_t inner = c.num_heads * c.d_kv;
+  const int64_t attention = 4 * c.d_model * inner;
+  const int64_t wi = (c.is_gated_act ? 2 : 1) * c.d_model * c.d_ff, wo = c.d_ff * c.d_model;
+  const int64_t bytes = element_bytes(dtype), wo_bytes = element_bytes(t5_weight_dtype(".wo.weight", dtype));
+  ComponentSizes sizes;
+  for (int64_t i = 0; i < c.num_layers; ++i) {
+    const int64_t bias = i == 0 ? c.relative_attention_num_buckets * c.num_heads : 0;
+    const int64_t block_bytes = (attention + wi + 2 * c.d_model + bias) * bytes + wo * wo_bytes;
+    sizes.parameters += attention + wi + wo + 2 * c.d_model + bias;
+    sizes.bytes += block_bytes;
+    sizes.group_bytes["block." + std::to_string(i)] = block_bytes;
+  }
+  sizes.parameters += c.vocab_size * c.d_model + c.d_model;
+  sizes.bytes += (c.vocab_size * c.d_model + c.d_model) * bytes;
+  return sizes;
 }
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
@@ -147,10 +169,6 @@ MemoryPlan plan_memory(const ModelFolder& folder, const PlanRequest& request) {
   const auto image_bytes = element_bytes(request.image_dtype);
   const auto text_dtype = request.text_dtype;
 
-  auto text = measure(
-      folder, "text_encoder",
-      [&](const std::string& name, int64_t n) { return n * element_bytes(t5_weight_dtype(name, text_dtype)); },
-      [](const std::string& name) { return prefix_with_index(name, "encoder.block."); });
   auto unet = measure(
       folder, "unet", [&](const std::string&, int64_t n) { return n * image_bytes; },
       [](const std::string& name) {
@@ -161,8 +179,11 @@ MemoryPlan plan_memory(const ModelFolder& folder, const PlanRequest& request) {
       folder, "movq", [&](const std::string&, int64_t n) { return n * image_bytes; },
       [](const std::string& name) { return name.rfind("decoder.", 0) == 0 ? std::string("decoder") : std::string{}; });
 
+  // The text encoder from its config alone: a resumed run with its prompt embeddings saved never
+  // opens the shards, so the plan must not need them either.
   const auto t5_config = T5EncoderConfig::from_file(folder.config_path("text_encoder"));
-  // One streamed block, its converted copy while it is filled, and activations for 64 prompts.
+  const auto text = t5_sizes(t5_config, text_dtype);
+  // One streamed block plus activations for 64 prompts of 128 tokens.
   const int64_t t5_activations = 64 * 128 * t5_config.d_ff * 4 * 3;
   const std::string t5_label = dtype_label(text_dtype) + (text_dtype == torch::kHalf ? " (wo fp32)" : "");
   plan.components.push_back({"text_encoder", t5_label, text.parameters, text.bytes, text.largest_group()});

@@ -134,6 +134,11 @@ Render Render::resume(const std::string& run_dir) {
   return Render(std::move(impl));
 }
 
+std::vector<std::string> render_prompts(const RenderSettings& settings, const std::string& source) {
+  const auto params = evaluate_frame_params(zoom_schedule_settings(settings), settings.seed.seed, source);
+  return prompt_texts(params, 0, static_cast<int>(params.size()));
+}
+
 std::vector<std::string> Render::pending_prompts() const {
   // Zoom clips use the parameters of their keyframes, which lie at or after the next frame too.
   const int from = impl_->settings.animation_mode == "zoom" ? 0 : impl_->state.next_frame;

@@ -37,6 +37,9 @@ struct RenderResult {
 
 // A render whose settings are checked and whose run folder exists. Construction validates
 // every schedule, the init image and the output location before creating anything on disk.
+// Every prompt text a new render of `settings` uses (zoom clips: up to their last keyframe).
+std::vector<std::string> render_prompts(const RenderSettings& settings, const std::string& source);
+
 class Render {
  public:
   // A new run in `run_dir` ("" = runs/<name>-<date-time>). `settings` must have no story left

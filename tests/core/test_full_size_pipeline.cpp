@@ -52,9 +52,9 @@ TEST_CASE("full size: generate 256x256 with 2 steps and a 2-frame render on the 
   CHECK(image.peak_rss_bytes < 20 * kGiB);
 
   const std::string preset = folder.dir / "two-frames.json";
-  k3::test::write_file(preset, R"({"version": 1, "name": "full-size", "width": 256, "height": 256, "frames": 2,
+  k3::test::write_file(preset, R"JSON({"version": 1, "name": "full-size", "width": 256, "height": 256, "frames": 2,
     "animation_mode": "2D", "prompts": {"0": "a lighthouse on a cliff at dawn --neg blurry", "1": "a lighthouse at noon"},
-    "motion": {"zoom": "0:(1.02)"}, "generation": {"denoise": "0:(0.5)", "steps": "0:(2)"}, "seed": {"seed": 5}})");
+    "motion": {"zoom": "0:(1.02)"}, "generation": {"denoise": "0:(0.5)", "steps": "0:(2)"}, "seed": {"seed": 5}})JSON");
   auto clip = run_measured(k3anim + " render " + shell_quote(preset) + " --model " + shell_quote(folder.model) +
                            " --run-dir " + shell_quote(folder.dir / "run") + " -o " + shell_quote(folder.dir / "clip.mp4"));
   std::cout << "[full-size] render 2 frames 256x256: exit " << clip.exit_code << ", peak RSS "
