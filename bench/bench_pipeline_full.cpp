@@ -14,7 +14,7 @@
 #include "tests/support/full_size_model.h"
 
 #include <torch/cuda.h>
-#if __has_include(<c10/cuda/CUDACachingAllocator.h>)
+#if __has_include(<c10/cuda/CUDACachingAllocator.h>) && __has_include(<cuda_runtime_api.h>)
 #include <c10/cuda/CUDACachingAllocator.h>
 #define K3_CUDA_MEMORY_STATS 1
 #endif

@@ -65,6 +65,17 @@ torch::Tensor StreamedT5Encoder::embed(const torch::Tensor& input_ids) {
   return rows.to(device_, dtype_).reshape(shape);
 }
 
+void StreamedT5Encoder::release(torch::nn::Module& module, const std::string& prefix) {
+  // Drop the weights first (tensors that alias the file go with them), then the file's pages: a
+  // float32 `wo` stored as float32 is used straight from the mapping and must not stay resident.
+  std::vector<std::string> keys;
+  for (auto& item : module.named_parameters(/*recurse=*/true)) {
+    keys.push_back(prefix + item.key());
+    item.value().set_data(torch::empty({0}, item.value().options()));
+  }
+  for (const auto& key : keys) store_->release(key);
+}
+
 T5Block StreamedT5Encoder::load_block(int64_t index) {
   T5Block block(config_, /*has_relative_attention_bias=*/index == 0);
   fill(*block, "encoder.block." + std::to_string(index) + ".");
@@ -86,10 +97,13 @@ torch::Tensor StreamedT5Encoder::forward(const torch::Tensor& input_ids, const t
       position_bias = block->attention->SelfAttention->compute_bias(length, length) +
                       t5_extended_attention_mask(attention_mask.to(device_), hidden.scalar_type());
     hidden = block->forward(hidden, position_bias);
-  }  // each block's weights are freed as it goes out of scope
+    release(*block, "encoder.block." + std::to_string(i) + ".");
+  }
   T5LayerNorm final_norm(config_.d_model, config_.layer_norm_epsilon);
   fill(*final_norm, "encoder.final_layer_norm.");
-  return final_norm->forward(hidden);
+  auto out = final_norm->forward(hidden);
+  release(*final_norm, "encoder.final_layer_norm.");
+  return out;
 }
 
 }  // namespace k3

@@ -34,6 +34,8 @@ class StreamedT5Encoder final : public TextEncoder {
   T5Block load_block(int64_t index);
   torch::ScalarType dtype_for(const std::string& key) const;
   void fill(torch::nn::Module& module, const std::string& prefix);
+  // Frees the module's weights and gives their file pages back.
+  void release(torch::nn::Module& module, const std::string& prefix);
 
   T5EncoderConfig config_;
   std::shared_ptr<const WeightStore> store_;
