@@ -52,15 +52,17 @@ class TorchGenerator final : public Generator {
     text_dtype_ = text_encoder_dtype(load_.device, load_.dtype);
     t5_width_ = T5EncoderConfig::from_file(folder_.config_path("text_encoder")).d_model;
     inpainting_unet_ = UNetConfig::from_json(folder_.config("unet"), folder_.config_path("unet")).is_inpainting();
-    PlanRequest plan;
-    plan.device = load_.device;
-    plan.image_dtype = load_.dtype;
-    plan.text_dtype = text_dtype_;
-    plan.offload = load_.offload;
-    plan.width = options.plan_width > 0 ? options.plan_width : 1024;
-    plan.height = options.plan_height > 0 ? options.plan_height : 1024;
-    plan.limit_bytes = options.memory_limit;
-    plan_ = plan_memory(folder_, plan);
+    plan_ = plan_memory(folder_, plan_request(load_.dtype));
+    // "auto" on the CPU: fp32 when it fits, else bf16 (half the weights and activations).
+    if (options.dtype == "auto" && load_.device.is_cpu() && !plan_.fits()) {
+      auto half = plan_memory(folder_, plan_request(torch::kBFloat16));
+      if (half.fits()) {
+        say("memory plan: fp32 would need " + format_bytes(plan_.needed()) + " with " + format_bytes(plan_.available) +
+            " available; UNet and MoVQ run in bf16");
+        load_.dtype = torch::kBFloat16;
+        plan_ = half;
+      }
+    }
     require_fit(plan_);
     prompts_ = Kandinsky3Models::open_prompt_encoder(folder_, load_.device, text_dtype_, /*with_encoder=*/false);
   }
@@ -171,6 +173,18 @@ class TorchGenerator final : public Generator {
     // Flash was distilled to run without classifier-free guidance.
     if (settings.sampler == "flash") settings.guidance = 0.0;
     return settings;
+  }
+
+  PlanRequest plan_request(torch::ScalarType image_dtype) const {
+    PlanRequest plan;
+    plan.device = load_.device;
+    plan.image_dtype = image_dtype;
+    plan.text_dtype = text_dtype_;
+    plan.offload = load_.offload;
+    plan.width = options_.plan_width > 0 ? options_.plan_width : 1024;
+    plan.height = options_.plan_height > 0 ? options_.plan_height : 1024;
+    plan.limit_bytes = options_.memory_limit;
+    return plan;
   }
 
   using Clock = std::chrono::steady_clock;

@@ -90,25 +90,21 @@ ComponentSizes t5_sizes(const T5EncoderConfig& c, torch::ScalarType dtype) {
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 // The largest live tensors of one UNet forward (batch 2 under guidance) and of a MoVQ decode at
-// width x height, by the configs; the factors were fitted to bench_pipeline_full's peaks.
+// width x height, by the configs. Fitted to bench_pipeline_full's stage peaks on the CPU (README,
+// "Memory"): the UNet keeps about 16 feature maps of its first level plus one chunk of attention
+// scores (src/attention.cpp bounds a chunk to 64 Mi elements, probabilities beside it); MoVQ's
+// decoder about 10 maps of its full-resolution level (the 2x upsampled maps of the level below
+// are twice as wide), and it dominates above 256 px.
 int64_t activation_bytes(const UNetConfig& unet, const MoVQConfig& movq, int width, int height,
                          torch::ScalarType dtype) {
   const int64_t b = element_bytes(dtype);
   const int64_t factor = movq.downscale_factor();
-  const int64_t lh = round_up(height, factor * 8) / factor, lw = round_up(width, factor * 8) / factor;
+  const int64_t ph = round_up(height, factor * 8), pw = round_up(width, factor * 8);
+  const int64_t lh = ph / factor, lw = pw / factor;
   const int64_t batch = 2;
-  const int64_t c0 = unet.block_out_channels.front();
-  int64_t unet_bytes = 16 * batch * lh * lw * c0 * b;
-  for (std::size_t level = 0; level < unet.add_self_attention.size(); ++level) {
-    if (!unet.add_self_attention[level]) continue;
-    const int64_t tokens = (lh >> level) * (lw >> level);
-    const int64_t heads = unet.block_out_channels[level] / unet.attention_head_dim;
-    unet_bytes += 2 * batch * heads * tokens * tokens * std::max<int64_t>(b, 4);  // scores and softmax
-    break;  // the first attention level has the most tokens
-  }
-  const int64_t pixels = static_cast<int64_t>(round_up(height, factor * 8)) * round_up(width, factor * 8);
-  const int64_t latent_tokens = lh * lw;
-  const int64_t movq_bytes = 8 * pixels * movq.block_out_channels.front() * b + 2 * latent_tokens * latent_tokens * 4;
+  const int64_t attention_chunk = 2 * (int64_t{1} << 26) * std::max<int64_t>(b, 4);
+  const int64_t unet_bytes = 16 * batch * lh * lw * unet.block_out_channels.front() * b + attention_chunk;
+  const int64_t movq_bytes = 10 * ph * pw * movq.block_out_channels.front() * b + attention_chunk;
   return std::max(unet_bytes, movq_bytes);
 }
 
@@ -227,7 +223,7 @@ std::string MemoryPlan::summary() const {
 }
 
 void require_fit(const MemoryPlan& plan) {
-  if (plan.available < 0 || plan.needed() <= plan.available) return;
+  if (plan.fits()) return;
   const bool cuda = plan.device.rfind("cuda", 0) == 0;
   throw ResourceError("memory plan: expected a plan within the memory available, got " + plan.summary() +
                       (cuda ? "; try --offload model or sequential, or a smaller size"

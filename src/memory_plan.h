@@ -42,6 +42,7 @@ struct MemoryPlan {
   int64_t activations = 0;  // the image phase's activation estimate at the request's size
   int64_t available = -1;   // bytes the device can give; -1 = unknown (no check then)
   int64_t needed() const { return std::max(text_phase, image_phase); }
+  bool fits() const { return available < 0 || needed() <= available; }
   // One line: "cpu: needs 14.1 GiB (unet fp32 12.2 GiB, movq ..., activations ...), 21.9 GiB available".
   std::string summary() const;
 };
