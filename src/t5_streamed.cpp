@@ -89,14 +89,20 @@ torch::Tensor StreamedT5Encoder::forward(const torch::Tensor& input_ids, const t
     throw Error("T5 encoder: expected input_ids and attention_mask of one shape (B, L), got " + c10::str(input_ids.sizes()) +
                 " and " + c10::str(attention_mask.sizes()));
   auto hidden = embed(input_ids);
-  const int64_t length = input_ids.size(1);
+  const int64_t length = input_ids.size(1), batch = input_ids.size(0);
   torch::Tensor position_bias;
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     T5Block block = load_block(i);
     if (i == 0)
       position_bias = block->attention->SelfAttention->compute_bias(length, length) +
                       t5_extended_attention_mask(attention_mask.to(device_), hidden.scalar_type());
-    hidden = block->forward(hidden, position_bias);
+    // Row by row: a prompt's embedding is then what it would be alone, whatever else is encoded
+    // with it (batched products round differently in the last bits), so one clip renders the
+    // same in a batch, alone, or resumed.
+    std::vector<torch::Tensor> rows;
+    for (int64_t b = 0; b < batch; ++b)
+      rows.push_back(block->forward(hidden.narrow(0, b, 1), position_bias.narrow(0, b, 1)));
+    hidden = torch::cat(rows);
     release(*block, "encoder.block." + std::to_string(i) + ".");
   }
   T5LayerNorm final_norm(config_.d_model, config_.layer_norm_epsilon);

@@ -4,9 +4,10 @@
 // pages they came from are given back. FLAN-UL2's encoder (8.7e9 parameters, 17 GB in half
 // precision) then needs about one block (268e6 parameters) plus the token embedding and the
 // activations, instead of 35 GB in float32. The arithmetic is T5Encoder's own (same modules,
-// same order of operations), so the outputs are identical to the resident encoder's.
+// same order of operations): the outputs equal the resident encoder's run on one prompt at a time.
 // Follows transformers models/t5/modeling_t5.py (T5Stack.forward), one block at a time as
-// accelerate's disk offload runs it.
+// accelerate's disk offload runs it. Each prompt runs as a batch of one, so its embedding never
+// depends on the other prompts encoded with it.
 #include "src/t5_config.h"
 #include "src/text_encoder.h"
 #include "src/weights.h"
