@@ -17,7 +17,13 @@ struct InitChain {
   const ColorTemplate* colors = nullptr;  // null or space None: no colour match (else strength 1)
   double contrast = 1.0;                  // 1: none
   AntiBlur anti_blur{5, 1.0, 0.0, 0.0};   // amount 0: none
-  NoiseOptions noise{0.0};                // amount 0: none
+  NoiseOptions noise = no_noise();        // amount 0: none
+
+  static NoiseOptions no_noise() {
+    NoiseOptions n;
+    n.amount = 0.0;
+    return n;
+  }
 };
 
 // `warped_rgb`: CV_32FC3 RGB [0,255]. Throws k3::ConfigError as the separate operations do.
