@@ -1,9 +1,12 @@
 // Benchmark (not a test): the full-size Kandinsky 3 UNet (spec section 1.3 config, 3.06e9
 // parameters, random weights) at 256 px (latent 32x32), batch 2 (one CFG pair), 77 context tokens.
 // Reports the peak resident memory of building + filling it, then seconds per forward for:
-//   fp32 with the per-shape convolution choice (src/conv_dispatch.h), fp32 with oneDNN for every
-//   convolution (libtorch's default and the library default), bf16 with the library default.
-// Usage: bench_core_unet [--threads N] [--repeats R] [--skip-onednn] [--skip-bf16] [--cuda] [--latent N]
+//   fp32 with the library default (the convolution algorithm chosen per shape by measurement,
+//   src/conv_dispatch.h; the choice made for each shape is printed), fp32 with oneDNN for every
+//   convolution (libtorch's own), alternating in the same run, and bf16 with the library default.
+// Usage: bench_core_unet [--threads N] [--repeats R] [--remeasure] [--skip-onednn] [--skip-bf16] [--cuda]
+//                        [--latent N]
+// --remeasure: measure every shape again, ignoring (and not writing) the per-machine choice file.
 // Needs ~13 GB of RAM (fp32 weights); with --cuda it runs fp32 and fp16 on the GPU instead.
 #include "src/conv_dispatch.h"
 #include "src/nn_layers.h"
@@ -50,14 +53,17 @@ Inputs make_inputs(const k3::UNetConfig& config, torch::ScalarType dtype, torch:
   return in;
 }
 
-// Seconds of the fastest of `repeats` forwards (after one warm-up forward).
-double time_forward(k3::Kandinsky3UNet& unet, const Inputs& in, int repeats, torch::Tensor* output) {
+// Seconds of the fastest of `repeats` forwards (after one warm-up forward unless `warm_up` is false).
+double time_forward(k3::Kandinsky3UNet& unet, const Inputs& in, int repeats, torch::Tensor* output,
+                    bool warm_up = true) {
   torch::NoGradGuard no_grad;
   auto sync = [&] {
     if (in.sample.is_cuda()) torch::cuda::synchronize();
   };
-  auto warm = unet->forward(in.sample, in.timestep, in.context, in.mask);
-  sync();
+  if (warm_up) {
+    auto warm = unet->forward(in.sample, in.timestep, in.context, in.mask);
+    sync();
+  }
   double best = 1e30;
   for (int r = 0; r < repeats; ++r) {
     auto start = std::chrono::steady_clock::now();
@@ -73,12 +79,13 @@ double time_forward(k3::Kandinsky3UNet& unet, const Inputs& in, int repeats, tor
 int main(int argc, char** argv) {
   int threads = 0, repeats = 1;
   std::vector<int64_t> latents = {32};  // latent sides: 32 = 256 px, 128 = 1024 px (CUDA: a comma list)
-  bool skip_onednn = false, skip_bf16 = false, cuda = false;
+  bool skip_onednn = false, skip_bf16 = false, cuda = false, remeasure = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
     else if (a == "--repeats" && i + 1 < argc) repeats = std::stoi(argv[++i]);
     else if (a == "--skip-onednn") skip_onednn = true;
+    else if (a == "--remeasure") remeasure = true;
     else if (a == "--skip-bf16") skip_bf16 = true;
     else if (a == "--cuda") cuda = true;
     else if (a == "--latent" && i + 1 < argc) {
@@ -87,7 +94,8 @@ int main(int argc, char** argv) {
       for (std::string item; std::getline(list, item, ',');) latents.push_back(std::stoll(item));
     }
     else {
-      std::cerr << "usage: bench_core_unet [--threads N] [--repeats R] [--skip-onednn] [--skip-bf16] [--cuda] [--latent N]\n";
+      std::cerr << "usage: bench_core_unet [--threads N] [--repeats R] [--remeasure] [--skip-onednn] [--skip-bf16] "
+                   "[--cuda] [--latent N]\n";
       return 2;
     }
   }
@@ -125,23 +133,43 @@ int main(int argc, char** argv) {
 
   const int64_t latent = latents.front();
   auto in = make_inputs(config, torch::kFloat, torch::kCPU, latent);
-  torch::Tensor with_dispatch, with_onednn;
-  const bool default_dispatch = k3::conv_dispatch_enabled();
-  k3::set_conv_dispatch(true);
-  const double dispatch_s = time_forward(unet, in, repeats, &with_dispatch);
-  std::cout << "cpu fp32, per-shape conv choice: " << dispatch_s << " s per forward\n";
-  if (!skip_onednn) {
-    k3::set_conv_dispatch(false);
-    const double onednn_s = time_forward(unet, in, repeats, &with_onednn);
-    const double rel = (with_dispatch - with_onednn).norm().item<double>() / with_onednn.norm().item<double>();
-    std::cout << "cpu fp32, oneDNN for every conv: " << onednn_s << " s per forward (ratio " << onednn_s / dispatch_s
-              << "x; outputs differ by relative L2 " << rel << ")\n";
-    std::cout << "diffusers reference here (ENVIRONMENT.md): ~22 s per forward => oneDNN-only " << 22.0 / onednn_s
-              << "x\n";
+  if (remeasure) k3::set_conv_choice_file("");
+  std::cout << "convolution choice file: " << (k3::conv_choice_file().empty() ? "(none)" : k3::conv_choice_file())
+            << "\n";
+  // The first default forward makes (or reads) the per-shape choices; it is not timed.
+  k3::set_conv_algorithm(k3::ConvAlgorithm::Auto);
+  torch::Tensor with_default, with_onednn;
+  {
+    torch::NoGradGuard no_grad;
+    start = std::chrono::steady_clock::now();
+    with_default = unet->forward(in.sample, in.timestep, in.context, in.mask);
+    std::cout << "first default forward (choosing per shape): " << seconds_since(start) << " s\n";
   }
-  k3::set_conv_dispatch(default_dispatch);
-  std::cout << "diffusers reference here (ENVIRONMENT.md): ~22 s per forward => per-shape " << 22.0 / dispatch_s
-            << "x\n";
+  std::cout << "per-shape choices (" << k3::conv_choices().size() << " shapes; ms per call, oneDNN / matmul):\n";
+  for (const auto& c : k3::conv_choices())
+    std::cout << "  " << c.shape << ": " << c.algorithm << "  (" << c.onednn_ms << " / " << c.matmul_ms << " ms"
+              << (c.from_file ? ", from the choice file" : ", measured now") << ")\n";
+  // Alternate the two modes so that drifting load hits both alike; report the best of each.
+  double default_s = 1e30, onednn_s = 1e30;
+  for (int r = 0; r < repeats; ++r) {
+    k3::set_conv_algorithm(k3::ConvAlgorithm::Auto);
+    const double d = time_forward(unet, in, 1, &with_default, false);
+    default_s = std::min(default_s, d);
+    std::cout << "cpu fp32, default (per-shape choice): " << d << " s per forward\n";
+    if (skip_onednn) continue;
+    k3::set_conv_algorithm(k3::ConvAlgorithm::OneDNN);
+    const double o = time_forward(unet, in, 1, &with_onednn, false);
+    onednn_s = std::min(onednn_s, o);
+    std::cout << "cpu fp32, oneDNN for every conv: " << o << " s per forward\n";
+  }
+  k3::set_conv_algorithm(k3::ConvAlgorithm::Auto);
+  if (!skip_onednn) {
+    const double rel = (with_default - with_onednn).norm().item<double>() / with_onednn.norm().item<double>();
+    std::cout << "best of " << repeats << ": default " << default_s << " s, oneDNN-only " << onednn_s
+              << " s: default / oneDNN-only = " << default_s / onednn_s << " (outputs differ by relative L2 " << rel
+              << ")\n";
+  }
+  auto& with_dispatch = with_default;
   if (!skip_bf16) {
     torch::NoGradGuard no_grad;
     // Convert one parameter at a time so that fp32 and bf16 copies never coexist in full.

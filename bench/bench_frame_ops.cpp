@@ -1,6 +1,7 @@
 // Benchmark (not a test): milliseconds per 1024x1024 frame for each frame operation in
-// animation/ops and for the per-frame chain of a 3D Deforum clip
-// (3D warp + LAB colour match + contrast + anti-blur + Perlin noise).
+// animation/ops and for the per-frame chains of a 3D and a 2D Deforum clip
+// (warp + LAB colour match + contrast + anti-blur + Perlin noise), fused (init_chain.h, what the
+// renderer runs) and one operation after another.
 // Usage: bench_frame_ops [repetitions=15] [size=1024]. Prints the median and the minimum.
 #include <algorithm>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "animation/ops/color_match.h"
 #include "animation/ops/contrast.h"
 #include "animation/ops/image_convert.h"
+#include "animation/ops/init_chain.h"
 #include "animation/ops/noise.h"
 #include "animation/ops/perspective_flip.h"
 #include "animation/ops/warp_2d.h"
@@ -120,19 +122,22 @@ int main(int argc, char** argv) {
            cv::Mat mx, my;
            warp_3d_maps(frame.size(), cv::Mat(), w3, mx, my);
          }));
-  for (ColorSpace space : {ColorSpace::RGB, ColorSpace::HSV, ColorSpace::LAB}) {
-    const ColorTemplate tmpl = make_color_template(reference, space);
-    report("match_colors " + to_string(space) + " (template cached)",
-           time_it(repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl); }));
+  for (ColorDepth depth : {ColorDepth::EightBit, ColorDepth::Float}) {
+    const std::string depth_name = depth == ColorDepth::EightBit ? "8-bit" : "float exact";
+    for (ColorSpace space : {ColorSpace::RGB, ColorSpace::HSV, ColorSpace::LAB}) {
+      const ColorTemplate tmpl = make_color_template(reference, space, depth);
+      report("match_colors " + to_string(space) + " " + depth_name + " (template cached)",
+             time_it(repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl); }));
+    }
+    report("make_color_template LAB " + depth_name + " (on a reference change)",
+           time_it(repetitions, [&](int) { ColorTemplate t = make_color_template(reference, ColorSpace::LAB, depth); }));
   }
   {
-    const ColorTemplate tmpl = make_color_template(reference, ColorSpace::LAB);
-    report("match_colors LAB binned 16384 (fast mode)",
+    const ColorTemplate tmpl = make_color_template(reference, ColorSpace::LAB, ColorDepth::Float);
+    report("match_colors LAB float binned 16384",
            time_it(repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl, 1.0, HistogramMatchOptions{16384}); }));
   }
-  report("rgb_to_space LAB", time_it(repetitions, [&](int) { cv::Mat m = rgb_to_space(frame, ColorSpace::LAB); }));
-  report("make_color_template LAB (on a reference change)",
-         time_it(repetitions, [&](int) { ColorTemplate t = make_color_template(reference, ColorSpace::LAB); }));
+  report("rgb_to_space LAB (float)", time_it(repetitions, [&](int) { cv::Mat m = rgb_to_space(frame, ColorSpace::LAB); }));
   report("apply_contrast", time_it(repetitions, [&](int) { cv::Mat m = apply_contrast(frame, 1.02); }));
   AntiBlur sharpen;
   sharpen.amount = 0.1;
@@ -154,19 +159,39 @@ int main(int argc, char** argv) {
          }));
 
   const ColorTemplate lab = make_color_template(reference, ColorSpace::LAB);
-  const auto chain = [&](int i, const SamplingOptions& sampling, int bins) {
-    cv::Mat m = warp_3d(frame, cv::Mat(), w3, sampling);
-    m = match_colors(m, lab, 1.0, HistogramMatchOptions{bins});
+  const ColorTemplate lab_float = make_color_template(reference, ColorSpace::LAB, ColorDepth::Float);
+  sharpen.amount = 0.1;
+  const auto warp = [&](const SamplingOptions& sampling, bool three_d) {
+    return three_d ? warp_3d(frame, cv::Mat(), w3, sampling) : warp_2d(frame, w2, sampling);
+  };
+  // What the renderer runs per diffused frame (animation/render/frame_ops.cpp).
+  const auto fused = [&](int i, const SamplingOptions& sampling, bool three_d) {
+    InitChain steps;
+    steps.colors = &lab;
+    steps.contrast = 1.0;
+    steps.anti_blur = sharpen;
+    steps.noise = noise;
+    steps.noise.seed = static_cast<std::uint64_t>(i);
+    cv::Mat m = prepare_init_frame(warp(sampling, three_d), steps);
+  };
+  const auto separate = [&](int i, const SamplingOptions& sampling, bool three_d, const ColorTemplate& colors) {
+    cv::Mat m = warp(sampling, three_d);
+    m = match_colors(m, colors);
     m = apply_contrast(m, 1.0);
     m = anti_blur(m, sharpen);
     noise.seed = static_cast<std::uint64_t>(i);
     m = add_noise(m, noise);
   };
-  report("CHAIN 3D(bilinear)+LAB exact+contrast+anti-blur+perlin", time_it(repetitions, [&](int i) { chain(i, bilinear, 0); }));
-  report("CHAIN 3D(bicubic)+LAB exact+contrast+anti-blur+perlin", time_it(repetitions, [&](int i) { chain(i, bicubic, 0); }));
-  report("CHAIN 3D(bilinear)+LAB binned+contrast+anti-blur+perlin",
-         time_it(repetitions, [&](int i) { chain(i, bilinear, 16384); }));
-  report("CHAIN 3D(bicubic)+LAB binned+contrast+anti-blur+perlin",
-         time_it(repetitions, [&](int i) { chain(i, bicubic, 16384); }));
+  report("CHAIN 3D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused",
+         time_it(repetitions, [&](int i) { fused(i, bilinear, true); }));
+  report("CHAIN 3D(bicubic)+LAB 8-bit+..., fused", time_it(repetitions, [&](int i) { fused(i, bicubic, true); }));
+  report("CHAIN 2D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused",
+         time_it(repetitions, [&](int i) { fused(i, bilinear, false); }));
+  report("CHAIN 3D(bilinear)+LAB 8-bit+..., one op after another",
+         time_it(repetitions, [&](int i) { separate(i, bilinear, true, lab); }));
+  report("CHAIN 2D(bilinear)+LAB 8-bit+..., one op after another",
+         time_it(repetitions, [&](int i) { separate(i, bilinear, false, lab); }));
+  report("CHAIN 3D(bilinear)+LAB float exact+..., one op after another",
+         time_it(repetitions, [&](int i) { separate(i, bilinear, true, lab_float); }));
   return 0;
 }

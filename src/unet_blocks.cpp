@@ -37,7 +37,10 @@ torch::Tensor ConditionalGroupNormImpl::forward(const torch::Tensor& x, const to
   auto context = context_linear(torch::silu(time_embed));
   context = context.view({context.size(0), context.size(1), 1, 1});
   auto scale_shift = context.chunk(2, 1);
-  return norm(x) * (scale_shift[0] + 1.0) + scale_shift[1];
+  // shift + normed * (scale + 1) in one pass over the normalised tensor, written in place
+  // (instead of two passes and two full-size temporaries).
+  auto normed = norm(x);
+  return torch::addcmul_out(normed, scale_shift[1], normed, scale_shift[0] + 1.0);
 }
 
 BlockImpl::BlockImpl(int64_t in_channels, int64_t out_channels, int64_t time_embed_dim, int64_t kernel,
@@ -52,7 +55,8 @@ BlockImpl::BlockImpl(int64_t in_channels, int64_t out_channels, int64_t time_emb
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& time_embed) {
-  auto h = torch::silu(group_norm(x, time_embed));
+  auto h = group_norm(x, time_embed);
+  torch::silu_(h);  // in place: the norm's output is a fresh tensor
   if (up_sample) h = conv_transpose2d(*up_sample, h);
   h = conv2d(*projection, h);
   if (down_sample) h = conv2d(*down_sample, h);
@@ -110,7 +114,9 @@ torch::Tensor AttentionBlockImpl::forward(const torch::Tensor& x, const torch::T
   auto tokens = in_norm(x, time_embed).reshape({batch, channels, height * width}).permute({0, 2, 1});
   auto out = attention(tokens, context.defined() ? context : tokens, additive_mask);
   auto h = x + out.permute({0, 2, 1}).reshape({batch, channels, height, width});
-  auto ff = conv2d(*feed_forward_out, torch::silu(conv2d(*feed_forward_in, out_norm(h, time_embed))));
+  auto hidden = conv2d(*feed_forward_in, out_norm(h, time_embed));
+  torch::silu_(hidden);  // in place: the convolution's output is a fresh tensor
+  auto ff = conv2d(*feed_forward_out, hidden);
   return h + ff;
 }
 

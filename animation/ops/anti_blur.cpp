@@ -14,14 +14,18 @@
 
 namespace k3::ops {
 
-cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& s, const cv::Mat& mask) {
-  require_float_rgb(image, "anti_blur");
+void validate_anti_blur(const AntiBlur& s) {
   if (s.kernel < 1 || s.kernel % 2 == 0)
     throw ConfigError("anti-blur kernel: expected an odd size >= 1, got " + std::to_string(s.kernel));
   if (!(s.amount >= 0.0) || !std::isfinite(s.amount))
     throw ConfigError("anti-blur amount: expected a finite value >= 0, got " + std::to_string(s.amount));
   if (!(s.threshold >= 0.0))
     throw ConfigError("anti-blur threshold: expected a value >= 0, got " + std::to_string(s.threshold));
+}
+
+cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& s, const cv::Mat& mask) {
+  require_float_rgb(image, "anti_blur");
+  validate_anti_blur(s);
   const cv::Mat weight = mask_to_weight(mask, image.size(), "anti-blur mask");
   if (s.amount == 0.0) return image.clone();
   cv::Mat blurred;

@@ -16,5 +16,7 @@ struct AntiBlur {
 // or CV_8UC1, the image's size) limits the sharpening to where it is set (blended by weight).
 // Throws k3::ConfigError on an even or non-positive kernel, negative amount or threshold, or a bad mask.
 cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& settings, const cv::Mat& mask = cv::Mat());
+// The checks anti_blur makes on its settings (for fused callers). Throws k3::ConfigError.
+void validate_anti_blur(const AntiBlur& settings);
 
 }  // namespace k3::ops

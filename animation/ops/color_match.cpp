@@ -54,12 +54,41 @@ cv::Mat space_to_rgb(const cv::Mat& converted, ColorSpace space) {
   return rgb;
 }
 
-ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space) {
+cv::Mat rgb_to_space_u8(const cv::Mat& rgb_u8, ColorSpace space) {
+  if (space == ColorSpace::None || space == ColorSpace::RGB) return rgb_u8;
+  cv::Mat out;
+  cv::cvtColor(rgb_u8, out, space == ColorSpace::HSV ? cv::COLOR_RGB2HSV : cv::COLOR_RGB2Lab);
+  return out;
+}
+
+cv::Mat space_to_rgb_u8(const cv::Mat& converted_u8, ColorSpace space) {
+  if (space == ColorSpace::None || space == ColorSpace::RGB) return converted_u8;
+  cv::Mat out;
+  cv::cvtColor(converted_u8, out, space == ColorSpace::HSV ? cv::COLOR_HSV2RGB : cv::COLOR_Lab2RGB);
+  return out;
+}
+
+ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space, ColorDepth depth) {
   require_float_rgb(reference_rgb, "colour reference");
   ColorTemplate t;
   t.space = space;
-  if (space != ColorSpace::None) t.histograms = HistogramTemplate::from_image(rgb_to_space(reference_rgb, space));
+  t.depth = depth;
+  if (space == ColorSpace::None) return t;
+  if (depth == ColorDepth::EightBit)
+    t.eight_bit = HistogramTemplate8::from_image(rgb_to_space_u8(to_u8_rgb(reference_rgb), space));
+  else
+    t.histograms = HistogramTemplate::from_image(rgb_to_space(reference_rgb, space));
   return t;
+}
+
+cv::Mat match_colors_u8(const cv::Mat& image_rgb, const ColorTemplate& reference) {
+  if (reference.depth != ColorDepth::EightBit || reference.space == ColorSpace::None)
+    throw ConfigError("match_colors_u8: expected an 8-bit colour template with a colour space, got " +
+                      std::string(reference.depth == ColorDepth::Float ? "a float one" : "space None"));
+  cv::Mat in_space = rgb_to_space_u8(to_u8_rgb(image_rgb), reference.space);
+  const cv::Mat table = histogram_match_table(in_space, reference.eight_bit);
+  cv::LUT(in_space, table, in_space);
+  return space_to_rgb_u8(in_space, reference.space);
 }
 
 cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength,
@@ -67,9 +96,16 @@ cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, d
   require_float_rgb(image_rgb, "match_colors");
   if (!(strength >= 0.0 && strength <= 1.0))
     throw ConfigError("colour match strength: expected a value in [0,1], got " + std::to_string(strength));
+  if (reference.depth == ColorDepth::EightBit && matching.source_bins != 0)
+    throw ConfigError("colour matching: expected source_bins 0 with 8-bit matching (binned matching is a float-depth "
+                      "option), got " + std::to_string(matching.source_bins));
   if (reference.space == ColorSpace::None || strength == 0.0) return image_rgb.clone();
-  cv::Mat matched = space_to_rgb(match_histograms(rgb_to_space(image_rgb, reference.space), reference.histograms, matching),
-                                 reference.space);
+  cv::Mat matched;
+  if (reference.depth == ColorDepth::EightBit)
+    match_colors_u8(image_rgb, reference).convertTo(matched, CV_32F);
+  else
+    matched = space_to_rgb(match_histograms(rgb_to_space(image_rgb, reference.space), reference.histograms, matching),
+                           reference.space);
   if (strength == 1.0) return matched;
   cv::Mat blended;
   cv::addWeighted(image_rgb, 1.0 - strength, matched, strength, 0.0, blended);
@@ -77,8 +113,8 @@ cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, d
 }
 
 cv::Mat match_colors(const cv::Mat& image_rgb, const cv::Mat& reference_rgb, ColorSpace space, double strength,
-                     const HistogramMatchOptions& matching) {
-  return match_colors(image_rgb, make_color_template(reference_rgb, space), strength, matching);
+                     const HistogramMatchOptions& matching, ColorDepth depth) {
+  return match_colors(image_rgb, make_color_template(reference_rgb, space, depth), strength, matching);
 }
 
 }  // namespace k3::ops

@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include "animation/ops/histogram_matching.h"
+#include "animation/ops/histogram_matching_u8.h"
 
 namespace k3::ops {
 
@@ -24,20 +25,40 @@ std::string to_string(ColorSpace space);
 cv::Mat rgb_to_space(const cv::Mat& rgb, ColorSpace space);
 cv::Mat space_to_rgb(const cv::Mat& converted, ColorSpace space);
 
-// A reference analysed once for one colour space.
+// The bit depth colours are matched at.
+// EightBit (default): what Deforum does. Its frames are uint8 there, so the image and the
+//   reference are rounded to 8 bits, converted with OpenCV's 8-bit RGB->HSV/Lab (H in [0,180),
+//   L scaled to [0,255], a and b offset by 128), matched with skimage's 8-bit tables
+//   (histogram_matching_u8.h) and converted back: the result has integer values.
+// Float: exact matching of the float values in float units (rgb_to_space above); slower
+//   (a sort per channel), and not what Deforum computes.
+enum class ColorDepth { EightBit, Float };
+
+// A reference analysed once for one colour space and depth.
 struct ColorTemplate {
   ColorSpace space = ColorSpace::None;
-  HistogramTemplate histograms;
+  ColorDepth depth = ColorDepth::EightBit;
+  HistogramTemplate histograms;   // Float
+  HistogramTemplate8 eight_bit;   // EightBit
 };
-ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space);
+ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space,
+                                  ColorDepth depth = ColorDepth::EightBit);
+
+// A CV_8UC3 RGB image in the space's OpenCV 8-bit units, and back (RGB: unchanged).
+cv::Mat rgb_to_space_u8(const cv::Mat& rgb_u8, ColorSpace space);
+cv::Mat space_to_rgb_u8(const cv::Mat& converted_u8, ColorSpace space);
 
 // Matches a CV_32FC3 RGB image to the template, then blends: out = (1-s)*image + s*matched,
 // s = `strength` in [0,1] (Deforum: 1). ColorSpace::None returns the image unchanged.
-// `matching` picks exact (default) or the fast binned histogram matching.
+// `matching` picks exact (default) or the fast binned histogram matching (Float depth only).
 // Throws k3::ConfigError on a bad image or strength.
 cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength = 1.0,
                      const HistogramMatchOptions& matching = {});
 cv::Mat match_colors(const cv::Mat& image_rgb, const cv::Mat& reference_rgb, ColorSpace space,
-                     double strength = 1.0, const HistogramMatchOptions& matching = {});
+                     double strength = 1.0, const HistogramMatchOptions& matching = {},
+                     ColorDepth depth = ColorDepth::EightBit);
+// The EightBit match as an 8-bit RGB image (CV_8UC3), before any blend: for callers that go on
+// in 8 bits or fuse the conversion back to float with their next step.
+cv::Mat match_colors_u8(const cv::Mat& image_rgb, const ColorTemplate& reference);
 
 }  // namespace k3::ops

@@ -9,10 +9,14 @@
 
 namespace k3::ops {
 
-cv::Mat apply_contrast(const cv::Mat& image, double gain) {
-  require_float_rgb(image, "contrast");
+void validate_contrast(double gain) {
   if (!(gain >= 0.0) || !std::isfinite(gain))
     throw ConfigError("contrast: expected a finite gain >= 0, got " + std::to_string(gain));
+}
+
+cv::Mat apply_contrast(const cv::Mat& image, double gain) {
+  require_float_rgb(image, "contrast");
+  validate_contrast(gain);
   cv::Mat out;
   image.convertTo(out, CV_32F, gain);
   cv::max(out, 0.0, out);

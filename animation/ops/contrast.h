@@ -8,5 +8,7 @@ namespace k3::ops {
 // so bright pixels wrap around to dark; clipping here is the intended behaviour.
 // Throws k3::ConfigError on a bad image or a negative / non-finite gain.
 cv::Mat apply_contrast(const cv::Mat& image, double gain);
+// The check apply_contrast makes on its gain (for fused callers). Throws k3::ConfigError.
+void validate_contrast(double gain);
 
 }  // namespace k3::ops

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include <opencv2/core/utility.hpp>
@@ -179,11 +180,54 @@ cv::Mat noise_field(cv::Size size, const NoiseOptions& options) {
   return out;
 }
 
-cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options, const cv::Mat& mask) {
-  require_float_rgb(image, "add_noise");
+namespace {
+void check_amount(const NoiseOptions& options) {
   if (!(options.amount >= 0.0 && options.amount <= 1.0))
     throw ConfigError("noise amount: expected a value in [0,1], got " + std::to_string(options.amount));
   if (options.type == NoiseType::Perlin) validate_perlin(options.perlin);
+}
+
+// noise_image = clip(n*127.5 + 127.5, 0, 255), out = (1-a)*x + a*noise_image over one row of
+// `count` values, through OpenCV's vectorised row operations (a scalar loop with std::min/max
+// compiles to branches here). `n` is overwritten.
+void blend_row(const float* x, float* n, float* out, int count, double amount) {
+  cv::Mat noise_row(1, count, CV_32FC1, n);
+  noise_row.convertTo(noise_row, CV_32F, 127.5, 127.5);
+  cv::max(noise_row, 0.0, noise_row);
+  cv::min(noise_row, 255.0, noise_row);
+  const cv::Mat image_row(1, count, CV_32FC1, const_cast<float*>(x));
+  cv::Mat out_row(1, count, CV_32FC1, out);
+  cv::addWeighted(image_row, 1.0 - amount, noise_row, amount, 0.0, out_row);
+}
+}  // namespace
+
+cv::Mat add_noise_rows(cv::Size size, const NoiseOptions& options, const std::function<void(int, float*)>& image_row) {
+  validate_size(size, "noise");
+  check_amount(options);
+  const std::vector<PerlinOctave> octaves =
+      options.type == NoiseType::Perlin ? make_octaves(size, options.perlin, options.seed) : std::vector<PerlinOctave>{};
+  const RowNoise noise{options, octaves, size};
+  cv::Mat out(size, CV_32FC3);
+  const int count = size.width * 3;
+  cv::parallel_for_(cv::Range(0, size.height), [&](const cv::Range& rows) {
+    std::vector<float> scratch(size.width);
+    std::vector<float> n(static_cast<std::size_t>(count)), x(static_cast<std::size_t>(count));
+    for (int r = rows.start; r < rows.end; ++r) {
+      image_row(r, x.data());
+      if (options.amount == 0.0) {
+        std::copy(x.begin(), x.end(), out.ptr<float>(r));
+        continue;
+      }
+      noise.fill(r, n.data(), scratch);
+      blend_row(x.data(), n.data(), out.ptr<float>(r), count, options.amount);
+    }
+  });
+  return out;
+}
+
+cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options, const cv::Mat& mask) {
+  require_float_rgb(image, "add_noise");
+  check_amount(options);
   const cv::Mat weight = mask_to_weight(mask, image.size(), "noise mask");
   if (options.amount == 0.0) return image.clone();
   const cv::Size size = image.size();
@@ -202,16 +246,7 @@ cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options, const cv::M
       float* o = out.ptr<float>(r);
       const int count = size.width * 3;
       if (!m) {
-        // The common case through OpenCV's vectorised row operations (a scalar loop with
-        // std::min/max compiles to branches here): noise_image = clip(n*127.5 + 127.5, 0, 255),
-        // out = (1-a)*image + a*noise_image.
-        cv::Mat noise_row(1, count, CV_32FC1, n.data());
-        noise_row.convertTo(noise_row, CV_32F, 127.5, 127.5);
-        cv::max(noise_row, 0.0, noise_row);
-        cv::min(noise_row, 255.0, noise_row);
-        const cv::Mat image_row(1, count, CV_32FC1, const_cast<float*>(x));
-        cv::Mat out_row(1, count, CV_32FC1, o);
-        cv::addWeighted(image_row, 1.0 - options.amount, noise_row, options.amount, 0.0, out_row);
+        blend_row(x, n.data(), o, count, options.amount);
         continue;
       }
       for (int i = 0; i < count; ++i) {

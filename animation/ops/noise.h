@@ -2,6 +2,7 @@
 // Deforum's pixel noise: Gaussian white noise, optionally modulated by a Perlin field, turned
 // into a mid-grey-centred noise image and blended into the frame before img2img.
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <opencv2/core.hpp>
@@ -45,5 +46,11 @@ cv::Mat noise_field(cv::Size size, const NoiseOptions& options);
 // on a CV_32FC3 image. `mask`: empty (everywhere), CV_32FC1 in [0,1] or CV_8UC1.
 // amount 0 returns the image unchanged. Throws k3::ConfigError.
 cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options, const cv::Mat& mask = cv::Mat());
+
+// add_noise without a mask on an image that is never stored whole: `image_row(r, dst)` writes
+// row r (size.width * 3 floats) into dst, just before that row is noised, so a fused chain
+// (init_chain.h) reads and writes the frame once for its last steps. Rows are produced in
+// parallel, in any order. The same result as add_noise on the assembled image.
+cv::Mat add_noise_rows(cv::Size size, const NoiseOptions& options, const std::function<void(int, float*)>& image_row);
 
 }  // namespace k3::ops

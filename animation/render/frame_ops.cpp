@@ -7,6 +7,7 @@
 #include "animation/ops/color_reference.h"
 #include "animation/ops/contrast.h"
 #include "animation/ops/depth_source.h"
+#include "animation/ops/init_chain.h"
 #include "animation/ops/noise.h"
 #include "animation/ops/perspective_flip.h"
 #include "animation/ops/sampling.h"
@@ -79,20 +80,18 @@ cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int fr
 }
 
 cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& p, std::uint64_t seed) {
-  cv::Mat image = warped;
+  ops::InitChain steps;
   if (impl_->color_space != ops::ColorSpace::None && impl_->reference && impl_->reference->has_reference())
-    image = ops::match_colors(image, impl_->reference->template_for(impl_->color_space));
-  if (p.contrast != 1.0) image = ops::apply_contrast(image, p.contrast);
-  if (p.blur_amount > 0) image = ops::anti_blur(image, ops::AntiBlur{p.blur_kernel, p.blur_sigma, p.blur_amount, p.blur_threshold});
+    steps.colors = &impl_->reference->template_for(impl_->color_space);
+  steps.contrast = p.contrast;
+  if (p.blur_amount > 0) steps.anti_blur = ops::AntiBlur{p.blur_kernel, p.blur_sigma, p.blur_amount, p.blur_threshold};
   if (p.noise > 0) {
-    ops::NoiseOptions noise;
-    noise.amount = p.noise;
-    noise.seed = seed;
-    noise.type = impl_->noise_type;
-    noise.perlin = impl_->perlin;
-    image = ops::add_noise(image, noise);
+    steps.noise.amount = p.noise;
+    steps.noise.seed = seed;
+    steps.noise.type = impl_->noise_type;
+    steps.noise.perlin = impl_->perlin;
   }
-  return image;
+  return ops::prepare_init_frame(warped, steps);
 }
 
 cv::Mat FrameOperations::match_output(const cv::Mat& generated) {

@@ -62,45 +62,30 @@ TEST_CASE("UNet matches diffusers on every case of unet.safetensors", "[golden]"
   torch::NoGradGuard no_grad;
 
   auto golden = fixture_tensors(k3::test::fixtures_root() + "/k3-tiny-golden/unet.safetensors");
-  int cases = 0;
-  for (const auto& entry : golden) {
-    const auto& name = entry.first;
-    if (name.size() < 4 || name.compare(name.size() - 4, 4, ".out") != 0) continue;
-    const auto prefix = name.substr(0, name.size() - 4);
-    auto out = unet->forward(golden.at(prefix + ".sample"), golden.at(prefix + ".timestep"),
-                             golden.at(prefix + ".encoder_hidden_states"),
-                             golden.at(prefix + ".encoder_attention_mask").to(torch::kBool));
-    const double error = relative_l2(out, entry.second);
-    std::cout << "unet case " << prefix << ": relative L2 " << error << "\n";
-    INFO("case " << prefix << " relative L2 " << error);
-    CHECK(error <= 1e-5);
-    ++cases;
+  // Every convolution algorithm: oneDNN throughout, the matrix-product path wherever it applies,
+  // and the default per-shape choice (measured here, kept in memory only).
+  const auto was = k3::conv_algorithm();
+  k3::set_conv_choice_file("");
+  for (auto algorithm : {k3::ConvAlgorithm::OneDNN, k3::ConvAlgorithm::Matmul, k3::ConvAlgorithm::Auto}) {
+    k3::set_conv_algorithm(algorithm);
+    int cases = 0;
+    for (const auto& entry : golden) {
+      const auto& name = entry.first;
+      if (name.size() < 4 || name.compare(name.size() - 4, 4, ".out") != 0) continue;
+      const auto prefix = name.substr(0, name.size() - 4);
+      auto out = unet->forward(golden.at(prefix + ".sample"), golden.at(prefix + ".timestep"),
+                               golden.at(prefix + ".encoder_hidden_states"),
+                               golden.at(prefix + ".encoder_attention_mask").to(torch::kBool));
+      const double error = relative_l2(out, entry.second);
+      std::cout << "unet case " << prefix << " (convolutions: " << k3::to_string(algorithm) << "): relative L2 "
+                << error << "\n";
+      INFO("case " << prefix << " convolutions " << k3::to_string(algorithm) << " relative L2 " << error);
+      CHECK(error <= 1e-5);
+      ++cases;
+    }
+    CHECK(cases > 0);
   }
-  CHECK(cases > 0);
-}
-
-TEST_CASE("per-shape convolution paths equal torch::conv2d", "[unit]") {
-  torch::NoGradGuard no_grad;
-  torch::manual_seed(3);
-  const bool was_enabled = k3::conv_dispatch_enabled();
-  k3::set_conv_dispatch(true);
-  struct Shape {
-    int64_t in, out, kernel, stride, padding, size;
-  };
-  // 1x1 GEMM, 3x3 im2col, 2x2 stride-2 im2col (all at <= 8x8 with >= 512 channels), and a large map.
-  for (const auto& s : {Shape{512, 64, 1, 1, 0, 4}, Shape{512, 32, 3, 1, 1, 8}, Shape{512, 16, 2, 2, 0, 8},
-                        Shape{16, 8, 3, 1, 1, 32}}) {
-    k3::nn::Conv2d conv(s.in, s.out, s.kernel, s.stride, s.padding);
-    k3::nn::fill_random_(*conv, 7);
-    auto x = torch::randn({2, s.in, s.size, s.size});
-    auto want = torch::conv2d(x, conv->weight, conv->bias, {s.stride, s.stride}, {s.padding, s.padding});
-    auto got = k3::conv2d(*conv, x);
-    const double error = relative_l2(got, want);
-    std::cout << "conv " << s.in << "->" << s.out << " k" << s.kernel << " s" << s.stride << " @" << s.size
-              << ": relative L2 " << error << "\n";
-    CHECK(error <= 1e-6);
-  }
-  k3::set_conv_dispatch(was_enabled);
+  k3::set_conv_algorithm(was);
 }
 
 TEST_CASE("UNet runs in bfloat16 on the CPU close to float32", "[unit]") {
