@@ -6,6 +6,7 @@
 #include "src/errors.h"
 #include "src/model_folder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -37,7 +38,9 @@ void ignore_keys(KeyReader& reader, std::initializer_list<const char*> keys) {
   for (const char* key : keys) reader.ignore(key);
 }
 
-void check_neck(KeyReader& reader, const DepthModelConfig& c) {
+void check_neck(KeyReader& reader, DepthModelConfig& c) {
+  // Both models take the selected layers in layer order, whatever order the file lists them in.
+  std::sort(c.backbone.out_layers.begin(), c.backbone.out_layers.end());
   if (c.neck_hidden_sizes.size() != 4)
     reader.fail("neck_hidden_sizes", "4 entries", std::to_string(c.neck_hidden_sizes.size()));
   if (c.reassemble_factors.size() != 4)
@@ -69,28 +72,33 @@ void check_backbone(KeyReader& reader, const BackboneConfig& b) {
   if (b.num_layers <= 0) reader.fail("num_hidden_layers", "a positive integer", std::to_string(b.num_layers));
 }
 
+// The keys DINOv2's and DPT's ViT configs share (transformers' defaults differ in image size and eps).
+void read_vit_keys(KeyReader& reader, const nlohmann::json& json, BackboneConfig& b, int64_t image_size, double eps) {
+  b.hidden_size = reader.optional_int("hidden_size", 768);
+  b.num_layers = reader.optional_int("num_hidden_layers", 12);
+  b.num_heads = reader.optional_int("num_attention_heads", 12);
+  b.image_size = reader.optional_int("image_size", image_size);
+  b.patch_size = reader.optional_int("patch_size", 16);
+  b.layer_norm_eps = reader.optional_double("layer_norm_eps", eps);
+  const auto act = reader.optional_string("hidden_act", "gelu");
+  if (act != "gelu") reader.fail("hidden_act", "\"gelu\" (exact GELU)", act);
+  if (!reader.optional_bool("qkv_bias", true)) reader.fail("qkv_bias", "true", "false");
+  if (reader.optional_int("num_channels", 3) != 3) reader.fail("num_channels", "3", json.at("num_channels").dump());
+}
+
 // Dinov2Config inside a DepthAnythingConfig.
 BackboneConfig read_dinov2(const nlohmann::json& json, const std::string& source, std::vector<std::string>& warnings) {
   KeyReader reader(json, source);
   const auto type = reader.optional_string("model_type", "dinov2");
   if (type != "dinov2") reader.fail("model_type", "\"dinov2\"", type);
   BackboneConfig b;
-  b.hidden_size = reader.optional_int("hidden_size", 768);
-  b.num_layers = reader.optional_int("num_hidden_layers", 12);
-  b.num_heads = reader.optional_int("num_attention_heads", 12);
+  read_vit_keys(reader, json, b, /*image_size=*/224, /*layer_norm_eps=*/1e-6);
   const double mlp_ratio = reader.optional_double("mlp_ratio", 4.0);
   b.intermediate_size = static_cast<int64_t>(b.hidden_size * mlp_ratio);
-  b.image_size = reader.optional_int("image_size", 224);
-  b.patch_size = reader.optional_int("patch_size", 16);
-  b.layer_norm_eps = reader.optional_double("layer_norm_eps", 1e-6);
-  const auto act = reader.optional_string("hidden_act", "gelu");
-  if (act != "gelu") reader.fail("hidden_act", "\"gelu\"", act);
-  if (!reader.optional_bool("qkv_bias", true)) reader.fail("qkv_bias", "true", "false");
   if (reader.optional_bool("use_swiglu_ffn", false)) reader.fail("use_swiglu_ffn", "false", "true");
   if (!reader.optional_bool("apply_layernorm", true)) reader.fail("apply_layernorm", "true", "false");
   // Depth Anything reads the token layout; the checkpoints all say false.
   if (reader.optional_bool("reshape_hidden_states", false)) reader.fail("reshape_hidden_states", "false", "true");
-  if (reader.optional_int("num_channels", 3) != 3) reader.fail("num_channels", "3", json.at("num_channels").dump());
   reader.ignore("out_features");
   if (reader.has("out_indices")) {
     b.out_layers = reader.required_int_list("out_indices");
@@ -150,17 +158,8 @@ DepthModelConfig read_dpt(KeyReader& reader, const nlohmann::json& json) {
   if (reader.has("backbone_config"))
     reader.fail("backbone_config", "null (DPT with its own ViT)", "a backbone config");
   auto& b = c.backbone;
-  b.hidden_size = reader.optional_int("hidden_size", 768);
-  b.num_layers = reader.optional_int("num_hidden_layers", 12);
-  b.num_heads = reader.optional_int("num_attention_heads", 12);
+  read_vit_keys(reader, json, b, /*image_size=*/384, /*layer_norm_eps=*/1e-12);
   b.intermediate_size = reader.optional_int("intermediate_size", 3072);
-  b.image_size = reader.optional_int("image_size", 384);
-  b.patch_size = reader.optional_int("patch_size", 16);
-  b.layer_norm_eps = reader.optional_double("layer_norm_eps", 1e-12);
-  const auto act = reader.optional_string("hidden_act", "gelu");
-  if (act != "gelu") reader.fail("hidden_act", "\"gelu\"", act);
-  if (!reader.optional_bool("qkv_bias", true)) reader.fail("qkv_bias", "true", "false");
-  if (reader.optional_int("num_channels", 3) != 3) reader.fail("num_channels", "3", json.at("num_channels").dump());
   for (auto index : int_list_or(reader, "backbone_out_indices", {2, 5, 8, 11})) b.out_layers.push_back(index + 1);
   const auto readout = reader.optional_string("readout_type", "project");
   if (readout != "project") reader.fail("readout_type", "\"project\"", readout);
@@ -233,7 +232,7 @@ ProcessorConfig ProcessorConfig::from_json(const nlohmann::json& json, const std
     if (!reader.has(key)) continue;
     const auto values = number_list(reader, json, key, {});
     if (values.size() != 3) reader.fail(key, "3 numbers", json.at(key).dump());
-    auto& target = std::string(key) == "image_mean" ? p.mean : p.std;
+    auto& target = std::string(key) == "image_mean" ? p.image_mean : p.image_std;
     for (int i = 0; i < 3; ++i) target[static_cast<std::size_t>(i)] = static_cast<float>(values[static_cast<std::size_t>(i)]);
   }
   if (reader.optional_bool("do_pad", false)) reader.fail("do_pad", "false", "true");

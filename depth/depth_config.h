@@ -57,8 +57,8 @@ struct ProcessorConfig {
   bool do_rescale = true;
   double rescale_factor = 1.0 / 255.0;
   bool do_normalize = true;
-  std::array<float, 3> mean{0.5f, 0.5f, 0.5f};
-  std::array<float, 3> std{0.5f, 0.5f, 0.5f};
+  std::array<float, 3> image_mean{0.5f, 0.5f, 0.5f};
+  std::array<float, 3> image_std{0.5f, 0.5f, 0.5f};
   std::vector<std::string> warnings;
 
   static ProcessorConfig from_json(const nlohmann::json& json, const std::string& source);

@@ -30,7 +30,7 @@ DepthEstimator DepthEstimator::load(const std::string& dir, const DepthEstimator
 
 DepthMap DepthEstimator::predict(const ImageRGB8& picture) const {
   if (picture.empty()) throw ConfigError("depth prediction: expected a picture, got an empty one");
-  const auto& loaded = impl_->loaded;
+  auto& loaded = impl_->loaded;
   torch::NoGradGuard no_grad;
   ProcessedImage processed = preprocess(picture, loaded.processor);
   auto pixels = torch::from_blob(processed.pixels.data(), {1, 3, processed.resized.height, processed.resized.width},

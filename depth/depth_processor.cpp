@@ -6,7 +6,6 @@
 #include "src/errors.h"
 
 #include <algorithm>
-#include <cfenv>
 #include <cmath>
 #include <string>
 
@@ -178,7 +177,7 @@ std::vector<float> normalize_pixels(const ImageRGB8& resized, const ProcessorCon
     for (std::size_t c = 0; c < 3; ++c) {
       float v = resized.pixels[i * 3 + c];
       if (config.do_rescale) v = static_cast<float>(static_cast<double>(resized.pixels[i * 3 + c]) * config.rescale_factor);
-      if (config.do_normalize) v = (v - config.mean[c]) / config.std[c];
+      if (config.do_normalize) v = (v - config.image_mean[c]) / config.image_std[c];
       out[c * plane + i] = v;
     }
   return out;

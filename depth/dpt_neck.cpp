@@ -139,7 +139,7 @@ DepthHeadImpl::DepthHeadImpl(const DepthModelConfig& config) : config_(config) {
 
 torch::Tensor DepthHeadImpl::forward(const torch::Tensor& fused, int64_t grid_h, int64_t grid_w, torch::Tensor* conv1_out) {
   auto x = fused;
-  if (projection) x = torch::relu(projection(x));
+  if (!projection.is_empty()) x = torch::relu(projection(x));
   x = conv1(x);
   if (conv1_out) *conv1_out = x;
   if (config_.architecture == DepthArchitecture::DepthAnything) {

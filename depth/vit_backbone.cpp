@@ -5,6 +5,7 @@
 
 #include "src/errors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
