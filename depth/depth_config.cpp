@@ -174,7 +174,8 @@ DepthModelConfig read_dpt(KeyReader& reader, const nlohmann::json& json) {
   if (reader.has("use_bias_in_fusion_residual") && !reader.optional_bool("use_bias_in_fusion_residual", true))
     reader.fail("use_bias_in_fusion_residual", "true or null", "false");
   c.dpt_add_projection = reader.optional_bool("add_projection", false);
-  if (reader.has("neck_ignore_stages") && !reader.required_int_list("neck_ignore_stages").empty())
+  reader.ignore("neck_ignore_stages");
+  if (reader.has("neck_ignore_stages") && !(json.at("neck_ignore_stages").is_array() && json.at("neck_ignore_stages").empty()))
     reader.fail("neck_ignore_stages", "[] (hybrid only)", json.at("neck_ignore_stages").dump());
   ignore_keys(reader, {"initializer_range", "hidden_dropout_prob", "attention_probs_dropout_prob", "auxiliary_loss_weight",
                        "semantic_classifier_dropout", "semantic_loss_ignore_index", "use_auxiliary_head",

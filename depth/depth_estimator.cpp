@@ -61,7 +61,9 @@ std::vector<std::uint8_t> depth_to_uint8(const DepthMap& depth) {
   if (!(max > 0.0f)) return out;
   for (std::size_t i = 0; i < out.size(); ++i) {
     const float v = depth.values[i] * 255.0f / max;
-    out[i] = v <= 0.0f ? 0 : static_cast<std::uint8_t>(std::min(v, 255.0f));
+    // numpy's astype(uint8): truncation to an integer, then the low 8 bits (a bicubic overshoot
+    // below 0 wraps, e.g. -1.5 -> 255), as the pipeline's picture has it.
+    out[i] = static_cast<std::uint8_t>(static_cast<std::int32_t>(v));
   }
   return out;
 }

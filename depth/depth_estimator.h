@@ -42,7 +42,8 @@ class DepthEstimator {
 };
 
 // transformers' pipeline picture: (depth * 255 / max) truncated to uint8, in float32 math.
-// Values below 0 (bicubic overshoot) become 0; an all-zero map gives zeros.
+// Values below -1 (bicubic overshoot) wrap as numpy's cast does (-1.5 -> 255); an all-zero map
+// gives zeros.
 std::vector<std::uint8_t> depth_to_uint8(const DepthMap& depth);
 
 }  // namespace k3::depth

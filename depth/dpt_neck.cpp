@@ -53,9 +53,9 @@ DepthNeckImpl::DepthNeckImpl(const DepthModelConfig& config) : config_(config) {
     std::shared_ptr<torch::nn::Module> resize;
     if (factor > 1) {
       const auto k = static_cast<int64_t>(factor);
-      resize = layer->register_module("resize", k3::nn::ConvTranspose2d(n, n, k, k, true)).ptr();
+      resize = layer->register_module("resize", k3::nn::ConvTranspose2d(n, n, k, k, true));
     } else if (factor < 1) {
-      resize = layer->register_module("resize", k3::nn::Conv2d(n, n, 3, static_cast<int64_t>(1 / factor), 1, true)).ptr();
+      resize = layer->register_module("resize", k3::nn::Conv2d(n, n, 3, static_cast<int64_t>(1 / factor), 1, true));
     }
     resizes_.push_back(resize);
     layers->push_back(layer);
