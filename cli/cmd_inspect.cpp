@@ -3,6 +3,7 @@
 // and parameter counts, and every missing, unexpected, mis-shaped or wrongly typed tensor against
 // the architecture its config describes. Exits non-zero (with a one-line error) on any problem.
 #include "cli/command.h"
+#include "depth/depth_model.h"
 #include "src/errors.h"
 #include "src/model_folder.h"
 #include "src/movq.h"
@@ -58,9 +59,11 @@ Architecture build_architecture(const k3::ModelFolder& folder, const std::string
   return arch;
 }
 
-nlohmann::json inspect_weights(const k3::ModelFolder& folder, const std::string& component, const std::string& class_name) {
+// The report of weight `files` against the module `arch` describes; throws WeightError naming
+// `what` and `config_path` when they do not match.
+nlohmann::json weight_report(const std::vector<std::string>& files, const Architecture& arch, const std::string& what,
+                             const std::string& class_name, const std::string& config_path) {
   nlohmann::json out;
-  const auto files = folder.weight_files(component);
   out["files"] = files;
   const auto store = k3::WeightStore::open_files(files);
   std::map<std::string, int64_t> dtypes;
@@ -68,7 +71,6 @@ nlohmann::json inspect_weights(const k3::ModelFolder& folder, const std::string&
   out["dtypes"] = dtypes;
   out["tensors"] = store.names().size();
   out["parameters"] = store.total_elements();
-  auto arch = build_architecture(folder, component, class_name);
   if (!arch.module) {
     out["architecture"] = "unknown class: not checked";
     return out;
@@ -82,8 +84,36 @@ nlohmann::json inspect_weights(const k3::ModelFolder& folder, const std::string&
   out["mis_shaped"] = report.mis_shaped;
   out["wrong_dtype"] = report.wrong_dtype;
   if (!report.ok())
-    throw k3::WeightError(component + " (" + store.describe_files() + "): expected weights matching " + class_name +
-                          " of " + folder.config_path(component) + ", got " + report.summary());
+    throw k3::WeightError(what + " (" + store.describe_files() + "): expected weights matching " + class_name + " of " +
+                          config_path + ", got " + report.summary());
+  return out;
+}
+
+nlohmann::json inspect_weights(const k3::ModelFolder& folder, const std::string& component, const std::string& class_name) {
+  const auto files = folder.weight_files(component);
+  return weight_report(files, build_architecture(folder, component, class_name), component, class_name,
+                       folder.config_path(component));
+}
+
+// A depth model folder (Hugging Face layout: config.json, preprocessor_config.json, weights).
+nlohmann::json inspect_depth_folder(const std::string& dir) {
+  const std::string config_path = dir + "/config.json";
+  const auto config = k3::depth::DepthModelConfig::from_json(k3::read_json_file(config_path), config_path);
+  const bool anything = config.architecture == k3::depth::DepthArchitecture::DepthAnything;
+  const std::string class_name = anything ? "DepthAnythingForDepthEstimation" : "DPTForDepthEstimation";
+  Architecture arch;
+  arch.module = k3::depth::DepthModel(config).ptr();
+  arch.warnings = config.warnings;
+  nlohmann::json out = {{"class", class_name}};
+  const std::string processor_path = dir + "/preprocessor_config.json";
+  const auto processor = k3::depth::ProcessorConfig::from_json(k3::read_json_file(processor_path), processor_path);
+  out["processor"] = {{"height", processor.height},
+                      {"width", processor.width},
+                      {"keep_aspect_ratio", processor.keep_aspect_ratio},
+                      {"ensure_multiple_of", processor.ensure_multiple_of},
+                      {"resample", processor.resample == 2 ? "bilinear" : "bicubic"}};
+  out.update(weight_report(k3::depth::depth_weight_files(dir), arch, "depth model", class_name, config_path));
+  for (const auto& warning : processor.warnings) out["config_warnings"].push_back(warning);
   return out;
 }
 
@@ -131,6 +161,11 @@ void print_text(const std::string& component, const nlohmann::json& info) {
                 << ", unexpected " << info["unexpected"].size() << ", mis-shaped " << info["mis_shaped"].size()
                 << ", wrong dtype " << info["wrong_dtype"].size() << "\n";
   }
+  if (info.contains("processor"))
+    std::cout << "  processor: " << info["processor"]["height"].get<int64_t>() << "x" << info["processor"]["width"].get<int64_t>()
+              << (info["processor"]["keep_aspect_ratio"].get<bool>() ? " keeping the aspect ratio" : "") << ", multiple of "
+              << info["processor"]["ensure_multiple_of"].get<int64_t>() << ", "
+              << info["processor"]["resample"].get<std::string>() << "\n";
   if (info.contains("vocab_size")) std::cout << "  vocabulary: " << info["vocab_size"].get<int64_t>() << " tokens\n";
   if (info.contains("config"))
     std::cout << "  " << info["config"]["beta_schedule"].get<std::string>() << ", "
@@ -144,10 +179,16 @@ void print_text(const std::string& component, const nlohmann::json& info) {
 k3::cli::RegisterCommand registration("inspect", [](CLI::App& app) -> std::function<int()> {
   auto options = std::make_shared<InspectOptions>();
   auto* sub = app.add_subcommand("inspect", "Check a model folder against the architecture its configs describe");
-  sub->add_option("--model", options->model, "model folder (diffusers layout: model_index.json, unet/, ...)")->required();
+  sub->add_option("--model", options->model, "model folder (diffusers layout: model_index.json, unet/, ...; or a depth model folder)")->required();
   sub->add_option("--variant", options->variant, "weight variant to prefer, e.g. fp16 (default: plain files, else fp16)");
   sub->add_flag("--json", options->json, "print a JSON report");
   return [options] {
+    if (k3::depth::is_depth_model_folder(options->model)) {
+      const auto info = inspect_depth_folder(options->model);
+      if (options->json) std::cout << nlohmann::json({{"depth_model", info}}).dump(2) << "\n";
+      else print_text("depth_model", info);
+      return 0;
+    }
     const auto folder = k3::ModelFolder::open(options->model, options->variant);
     nlohmann::json report = nlohmann::json::object();
     std::exception_ptr first_error;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -18,30 +19,50 @@ namespace {
 
 constexpr int kEqualizeBins = 1024;
 
-// In-place histogram equalisation of values in [0,1]: each value becomes the CDF of its bin.
+// In-place histogram equalisation of values in [0,1] as Deforum's depth_equalization does it:
+// np.histogram(1024 bins on [0, 1]), cdf = cumsum / total, then np.interp(d, left bin edges, cdf).
+// Pairing left edges with cumulative counts maps values one bin "late": the minimum becomes
+// cdf[0] (> 0), a value inside bin k lies between cdf[k] and cdf[k+1], values >= 1023/1024 give 1.
 void equalize_unit(cv::Mat& e) {
   std::vector<double> histogram(kEqualizeBins, 0.0);
-  const auto bin_of = [](float v) { return std::min(kEqualizeBins - 1, static_cast<int>(v * kEqualizeBins)); };
+  const auto bin_of = [](float v) { return std::clamp(static_cast<int>(std::floor(v * kEqualizeBins)), 0, kEqualizeBins - 1); };
   for (int r = 0; r < e.rows; ++r) {
     const float* p = e.ptr<float>(r);
-    for (int c = 0; c < e.cols; ++c) histogram[bin_of(p[c])] += 1.0;
+    for (int c = 0; c < e.cols; ++c) histogram[static_cast<std::size_t>(bin_of(p[c]))] += 1.0;
   }
-  std::vector<float> cdf(kEqualizeBins);
+  std::vector<double> cdf(kEqualizeBins);
   double running = 0.0;
-  const double total = static_cast<double>(e.total());
   for (int b = 0; b < kEqualizeBins; ++b) {
-    running += histogram[b];
-    cdf[b] = static_cast<float>(running / total);
+    running += histogram[static_cast<std::size_t>(b)];
+    cdf[static_cast<std::size_t>(b)] = running;
   }
+  for (double& v : cdf) v /= running;
   for (int r = 0; r < e.rows; ++r) {
     float* p = e.ptr<float>(r);
-    for (int c = 0; c < e.cols; ++c) p[c] = cdf[bin_of(p[c])];
+    for (int c = 0; c < e.cols; ++c) {
+      const double x = p[c];
+      double out;
+      if (x <= 0.0) {
+        out = cdf.front();
+      } else if (x >= static_cast<double>(kEqualizeBins - 1) / kEqualizeBins) {
+        out = cdf.back();
+      } else {
+        const auto k = static_cast<std::size_t>(std::floor(x * kEqualizeBins));
+        const double left = static_cast<double>(k) / kEqualizeBins;
+        const double slope = (cdf[k + 1] - cdf[k]) * kEqualizeBins;  // numpy: (fp[k+1] - fp[k]) / (xp[k+1] - xp[k])
+        out = slope * (x - left) + cdf[k];
+      }
+      p[c] = static_cast<float>(out);
+    }
   }
 }
 
 }  // namespace
 
-cv::Mat FlatDepth::depth_for(const cv::Mat&, int) { return cv::Mat(); }
+cv::Mat FlatDepth::depth_for(const cv::Mat&, int) {
+  raw_ = cv::Mat();
+  return cv::Mat();
+}
 
 cv::Mat depth_to_world_z(const cv::Mat& raw_depth, DepthImageConvention convention, bool equalize) {
   if (raw_depth.empty() || raw_depth.type() != CV_32FC1) return cv::Mat();
@@ -49,8 +70,14 @@ cv::Mat depth_to_world_z(const cv::Mat& raw_depth, DepthImageConvention conventi
   double lo = 0.0, hi = 0.0;
   cv::minMaxLoc(raw_depth, &lo, &hi);
   if (!(hi > lo)) return cv::Mat();
-  cv::Mat e;
-  raw_depth.convertTo(e, CV_32F, 1.0 / (hi - lo), -lo / (hi - lo));
+  // (d - min) / (max - min) in float32, as Deforum does it on the depth tensor.
+  const auto low = static_cast<float>(lo), range = static_cast<float>(hi) - low;
+  cv::Mat e(raw_depth.size(), CV_32FC1);
+  for (int r = 0; r < e.rows; ++r) {
+    const float* in = raw_depth.ptr<float>(r);
+    float* out = e.ptr<float>(r);
+    for (int c = 0; c < e.cols; ++c) out[c] = (in[c] - low) / range;
+  }
   if (equalize) equalize_unit(e);
   cv::Mat z;
   if (convention == DepthImageConvention::BrightIsNear)
@@ -62,9 +89,28 @@ cv::Mat depth_to_world_z(const cv::Mat& raw_depth, DepthImageConvention conventi
 
 DepthImageFiles::DepthImageFiles(DepthImageOptions options) : options_(std::move(options)) {
   if (options_.path_pattern.empty()) throw ConfigError("depth images: expected a path pattern, got an empty one");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options_.path_pattern, ec)) return;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.path_pattern, ec)) {
+    std::string ext = entry.path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (entry.is_regular_file(ec) && (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" || ext == ".tiff" ||
+                                      ext == ".exr" || ext == ".bmp" || ext == ".webp"))
+      folder_files_.push_back(entry.path().string());
+  }
+  std::sort(folder_files_.begin(), folder_files_.end());
+  if (folder_files_.empty())
+    throw FileError("depth images: expected image files in the folder " + options_.path_pattern + ", got none");
 }
 
 std::string DepthImageFiles::path_for(int frame_index) const {
+  if (!folder_files_.empty()) {
+    if (frame_index < 0 || static_cast<std::size_t>(frame_index) >= folder_files_.size())
+      throw FileError("depth image for frame " + std::to_string(frame_index) + ": expected at least " +
+                      std::to_string(frame_index + 1) + " images in " + options_.path_pattern + ", got " +
+                      std::to_string(folder_files_.size()));
+    return folder_files_[static_cast<std::size_t>(frame_index)];
+  }
   if (options_.path_pattern.find('%') == std::string::npos) return options_.path_pattern;
   const int needed = std::snprintf(nullptr, 0, options_.path_pattern.c_str(), frame_index);
   if (needed < 0)
@@ -88,6 +134,7 @@ cv::Mat DepthImageFiles::depth_for(const cv::Mat& frame, int frame_index) {
   raw.convertTo(grey, CV_MAKETYPE(CV_32F, raw.channels()));
   if (grey.channels() == 3) cv::transform(grey, grey, cv::Matx13f(1.f / 3, 1.f / 3, 1.f / 3));
   if (!frame.empty() && grey.size() != frame.size()) cv::resize(grey, grey, frame.size(), 0, 0, cv::INTER_CUBIC);
+  raw_ = grey;
   return depth_to_world_z(grey, options_.convention, options_.equalize);
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// Where the 3D warp gets its depth: a plane, depth images on disk, later a depth model.
+// Where the 3D warp gets its depth: a plane, depth images on disk, or a depth model (the model
+// source lives in animation/render/, which may use k3_depth).
 // A depth map here is world z (CV_32FC1, the frame's size): 1 = nearest, 2 = farthest,
 // Deforum's convention after its depth models' normalisation.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -15,6 +17,12 @@ class DepthSource {
   // Depth for warping `frame` (the unwarped previous frame, CV_32FC3 RGB) at output frame
   // `frame_index`. An empty Mat means a flat plane (z = 1).
   virtual cv::Mat depth_for(const cv::Mat& frame, int frame_index) = 0;
+  // The raw map behind the last depth_for (CV_32FC1, before normalisation: what Deforum's
+  // save_depth_maps writes); empty for a plane.
+  const cv::Mat& last_raw() const { return raw_; }
+
+ protected:
+  cv::Mat raw_;
 };
 
 // No depth: every frame is a flat plane (Deforum with use_depth_warping off).
@@ -31,7 +39,8 @@ enum class DepthImageConvention {
 
 struct DepthImageOptions {
   // printf-style pattern with one integer conversion for the frame index, e.g.
-  // "depth/frame_%05d.png"; a path without '%' is used for every frame.
+  // "depth/frame_%05d.png"; a folder: its image files sorted by name, the n-th for frame n
+  // (Deforum's saved depth maps are such a folder); another path without '%' is used for every frame.
   std::string path_pattern;
   DepthImageConvention convention = DepthImageConvention::BrightIsNear;
   // Histogram-equalise the normalised depth (1024 bins, CDF mapping) as Deforum's
@@ -52,6 +61,7 @@ class DepthImageFiles final : public DepthSource {
 
  private:
   DepthImageOptions options_;
+  std::vector<std::string> folder_files_;  // when path_pattern is a folder
 };
 
 // Deforum's mapping from a raw depth map (any float range, CV_32FC1) to world z, exposed for

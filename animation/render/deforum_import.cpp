@@ -6,6 +6,7 @@
 #include "src/errors.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -149,6 +150,44 @@ struct Importer {
     if (!same) warn(key, "value " + v.dump() + " is not supported: " + reason);
   }
 };
+
+// Deforum's depth keys (spec depth.md 6): use_depth_warping + depth_algorithm choose the source;
+// the model folder is not in Deforum's file, so the user names it (motion.depth_path).
+template <typename Take>
+void import_depth(Importer& im, Take&& take) {
+  const json* use = take("use_depth_warping");
+  const json* algorithm_value = take("depth_algorithm");
+  const json* weight = take("midas_weight");
+  if (auto* v = take("save_depth_maps")) im.motion()["save_depth_maps"] = as_bool("save_depth_maps", *v);
+  im.motion()["use_depth_warping"] = false;
+  if (!use || !as_bool("use_depth_warping", *use)) return;
+  const std::string algorithm = algorithm_value ? as_string("depth_algorithm", *algorithm_value) : "Midas-3-Hybrid";
+  std::string lower = algorithm;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const bool adabins = lower.find("adabins") != std::string::npos;
+  std::string source;
+  if (lower.find("depth-anything") != std::string::npos || lower.find("depth anything") != std::string::npos) {
+    source = "depth-anything-v2";
+  } else if (lower.rfind("midas", 0) == 0) {
+    source = "midas-3";
+    if (lower.find("beit") != std::string::npos)
+      im.warn("depth_algorithm", "\"" + algorithm + "\": BEiT-Large MiDaS 3.1 is not supported; using midas-3 (DPT-Large)");
+    if (adabins)
+      im.warn("depth_algorithm", "\"" + algorithm + "\": the AdaBins blend and the legacy warp are out of scope; using "
+                                 "MiDaS alone with Deforum's current z conversion");
+  } else {
+    im.warn("depth_algorithm", "\"" + algorithm + "\" is not supported (midas-3, depth-anything-v2): 3D warps use flat depth");
+    return;
+  }
+  if (weight && as_number("midas_weight", *weight) < 1.0 && (adabins || im.flavor == DeforumFlavor::DeforumKandinsky))
+    im.warn("midas_weight", "the blend with AdaBins is out of scope: MiDaS alone is used (as with midas_weight 1)");
+  im.motion()["use_depth_warping"] = true;
+  im.motion()["depth_source"] = source;
+  im.motion()["depth_path"] = "";
+  im.warn("use_depth_warping", "depth from " + source + ": set motion.depth_path to the model folder (" +
+                                   (source == "midas-3" ? std::string("Intel/dpt-large") : std::string("depth-anything/Depth-Anything-V2-*-hf")) +
+                                   ", safetensors) before rendering");
+}
 
 std::string map_color_mode(const std::string& mode, Importer& im, const std::string& key) {
   std::string m = mode;
@@ -329,10 +368,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     }
     if (auto* v = take("padding_mode")) im.motion()["padding_mode"] = as_string("padding_mode", *v);
     if (auto* v = take("sampling_mode")) im.motion()["sampling_mode"] = as_string("sampling_mode", *v);
-    if (auto* v = take("use_depth_warping")) {
-      if (as_bool("use_depth_warping", *v)) im.warn("use_depth_warping", "no depth model in this build: 3D warps use flat depth");
-      im.motion()["use_depth_warping"] = false;
-    }
+    import_depth(im, take);
 
     import_prompts(im);
 
@@ -349,6 +385,10 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
   check["init_image"] = "";
   check["generation"]["color_coherence_image"] = "";
   if (check["generation"]["color_coherence"] == "Image") check["generation"]["color_coherence"] = "None";
+  if (check["motion"].value("depth_path", std::string("-")).empty()) {
+    check["motion"]["depth_source"] = "none";
+    check["motion"]["use_depth_warping"] = false;
+  }
   parse_render_settings(check, source + " (converted)");
   return {im.out, im.warnings, flavor};
 }

@@ -13,6 +13,7 @@
 #include "animation/ops/sampling.h"
 #include "animation/ops/warp_2d.h"
 #include "animation/ops/warp_3d.h"
+#include "animation/render/depth_provider.h"
 
 #include <optional>
 
@@ -26,7 +27,8 @@ struct FrameOperations::Impl {
   ops::ColorSpace color_space = ops::ColorSpace::None;
   ops::NoiseType noise_type = ops::NoiseType::Perlin;
   ops::PerlinOptions perlin;
-  ops::FlatDepth flat_depth;
+  std::unique_ptr<ops::DepthSource> depth;
+  bool uses_depth = false;
   std::optional<ops::ColorReference> reference;
   cv::Mat empty;
 };
@@ -43,11 +45,19 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   impl_->noise_type = ops::parse_noise_type(s.generation.noise_type);
   impl_->perlin.octaves = s.generation.perlin_octaves;
   impl_->perlin.persistence = s.generation.perlin_persistence;
+  impl_->depth = make_depth_source(s);
+  impl_->uses_depth = s.animation_mode == "3D" && m.depth_source != "none";
 }
 
 FrameOperations::~FrameOperations() = default;
 
-cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int frame_index) {
+bool FrameOperations::uses_depth() const { return impl_->uses_depth; }
+
+cv::Mat FrameOperations::depth_for(const cv::Mat& image, int frame_index) { return impl_->depth->depth_for(image, frame_index); }
+
+const cv::Mat& FrameOperations::last_raw_depth() const { return impl_->depth->last_raw(); }
+
+cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int frame_index, const cv::Mat* given_depth) {
   std::optional<ops::PerspectiveFlip> flip;
   if (impl_->flip) flip = ops::PerspectiveFlip{p.flip_theta, p.flip_phi, p.flip_gamma, p.flip_fv, false};
   if (impl_->mode == "2D") {
@@ -62,7 +72,8 @@ cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int fr
     return ops::warp_2d(image, w, impl_->sampling_2d);
   }
   if (impl_->mode == "3D") {
-    cv::Mat depth = impl_->flat_depth.depth_for(image, frame_index);
+    // Deforum predicts the depth on the unwarped frame, before the perspective flip.
+    cv::Mat depth = given_depth ? *given_depth : impl_->depth->depth_for(image, frame_index);
     cv::Mat source = flip ? ops::perspective_flip(image, *flip, impl_->sampling_2d) : image;
     ops::Warp3D w;
     w.translation_x = p.translation_x;

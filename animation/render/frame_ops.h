@@ -19,8 +19,15 @@ class FrameOperations {
   FrameOperations(const FrameOperations&) = delete;
   FrameOperations& operator=(const FrameOperations&) = delete;
 
-  // The motion of frame `frame_index` applied to `image` (CV_32FC3 RGB): 2D, 3D or none.
-  cv::Mat warp(const cv::Mat& image, const FrameParams& params, int frame_index);
+  // The motion of frame `frame_index` applied to `image` (CV_32FC3 RGB): 2D, 3D or none. The 3D
+  // warp uses `depth` (world z from depth_for) when given, else predicts it on `image`.
+  cv::Mat warp(const cv::Mat& image, const FrameParams& params, int frame_index, const cv::Mat* depth = nullptr);
+  // True in 3D mode with a depth source other than flat.
+  bool uses_depth() const;
+  // World z of `image` (CV_32FC1, empty = flat) from the render's depth source; the raw map
+  // behind it (what save_depth_maps writes) is last_raw_depth() until the next call.
+  cv::Mat depth_for(const cv::Mat& image, int frame_index);
+  const cv::Mat& last_raw_depth() const;
   // Colour match, contrast, anti-blur and noise (seeded with the frame's seed) on a warped frame.
   cv::Mat prepare_init(const cv::Mat& warped, const FrameParams& params, std::uint64_t seed);
   // Colour match of a generated frame (a no-op without colour coherence or reference).

@@ -7,6 +7,7 @@
 #include "animation/render/first_frame.h"
 
 #include "animation/ops/image_convert.h"
+#include "animation/render/depth_provider.h"
 #include "animation/render/frame_ops.h"
 #include "animation/render/frame_params.h"
 #include "animation/render/run_folder.h"
@@ -20,6 +21,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -156,6 +158,8 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   };
 
   FrameOperations frame_ops(s);
+  std::optional<DepthMapWriter> depth_maps;
+  if (s.motion.save_depth_maps && frame_ops.uses_depth()) depth_maps.emplace(impl.folder.dir() + "/depth");
   if (!state.color_reference.empty()) frame_ops.set_color_reference(state.color_reference);
   else if (!impl.color_image.empty()) frame_ops.set_color_reference(impl.color_image);
 
@@ -236,10 +240,22 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     }
 
     // Cadence tween (A1111 render.py): both buffers follow the motion up to frame j, then blend.
+    // Their 3D warps share one depth, predicted on turbo_next before it moves (as Deforum does).
     double tween = static_cast<double>(j % cadence + 1) / cadence;
-    if (state.turbo_prev && j > state.turbo_prev->index)
-      state.turbo_prev = CadenceBuffer{frame_ops.warp(state.turbo_prev->image, params, j), j};
-    if (j > state.turbo_next->index) state.turbo_next = CadenceBuffer{frame_ops.warp(state.turbo_next->image, params, j), j};
+    // A buffer that takes no part in the blend (tween 1) is not worth a depth prediction.
+    const bool prev_moves = state.turbo_prev && j > state.turbo_prev->index && !(frame_ops.uses_depth() && tween >= 1.0);
+    const bool next_moves = j > state.turbo_next->index;
+    cv::Mat tween_depth;
+    const bool tween_has_depth = (prev_moves || next_moves) && frame_ops.uses_depth();
+    if (tween_has_depth) tween_depth = frame_ops.depth_for(state.turbo_next->image, j);
+    const cv::Mat* shared_depth = tween_has_depth ? &tween_depth : nullptr;
+    if (prev_moves) state.turbo_prev = CadenceBuffer{frame_ops.warp(state.turbo_prev->image, params, j, shared_depth), j};
+    if (next_moves) state.turbo_next = CadenceBuffer{frame_ops.warp(state.turbo_next->image, params, j, shared_depth), j};
+    // save_depth_maps: a tween's own depth; a diffused frame's depth predicted on its output.
+    if (depth_maps) {
+      if (!tween_has_depth) frame_ops.depth_for(state.turbo_next->image, j);
+      depth_maps->write(frame_ops.last_raw_depth(), j);
+    }
     cv::Mat frame;
     if (state.turbo_prev && tween < 1.0)
       cv::addWeighted(state.turbo_prev->image, 1.0 - tween, state.turbo_next->image, tween, 0.0, frame);

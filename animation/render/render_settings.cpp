@@ -25,6 +25,7 @@ const std::vector<std::string> kNoiseTypes = {"uniform", "perlin"};
 const std::vector<std::string> kBorders = {"replicate", "wrap"};
 const std::vector<std::string> kPaddings = {"border", "reflection", "zeros"};
 const std::vector<std::string> kSamplings = {"bicubic", "bilinear", "nearest"};
+const std::vector<std::string> kDepthSources = {"none", "images", "midas-3", "depth-anything-v2"};
 const std::vector<std::string> kInterpolations = {"linear", "step", "cubic"};
 const std::vector<std::string> kDevices = {"cpu", "cuda"};
 const std::vector<std::string> kDtypes = {"auto", "fp32", "bf16", "fp16"};
@@ -44,7 +45,7 @@ void check_image_file(ObjectReader& reader, const std::string& key, const std::s
   if (!fs::is_regular_file(path, ec)) reader.issue(key, "expected an existing image file, got \"" + path + "\" (not found)");
 }
 
-void read_motion(ObjectReader& r, MotionSettings& m) {
+void read_motion(ObjectReader& r, MotionSettings& m, const std::string& base_dir) {
   r.read_schedule("angle", m.angle);
   r.read_schedule("zoom", m.zoom);
   r.read_schedule("translation_x", m.translation_x);
@@ -66,7 +67,22 @@ void read_motion(ObjectReader& r, MotionSettings& m) {
   r.read_choice("border", m.border, kBorders);
   r.read_choice("padding_mode", m.padding_mode, kPaddings);
   r.read_choice("sampling_mode", m.sampling_mode, kSamplings);
-  r.read("use_depth_warping", m.use_depth_warping);
+  // Depth for the 3D warp: use_depth_warping (Deforum's switch) follows from depth_source.
+  bool use_depth_warping = false;
+  const bool asked = r.has("use_depth_warping");
+  r.read("use_depth_warping", use_depth_warping);
+  r.read_choice("depth_source", m.depth_source, kDepthSources);
+  r.read("depth_path", m.depth_path);
+  m.depth_path = resolve(m.depth_path, base_dir);
+  r.read("save_depth_maps", m.save_depth_maps);
+  if (asked && use_depth_warping && m.depth_source == "none")
+    r.issue("use_depth_warping", "expected depth_source (images, midas-3 or depth-anything-v2) because use_depth_warping is true, got none");
+  if (asked && !use_depth_warping && m.depth_source != "none")
+    r.issue("use_depth_warping", "expected true (or no key) because depth_source is \"" + m.depth_source + "\", got false");
+  if (m.depth_source != "none" && m.depth_path.empty())
+    r.issue("depth_path", "expected " + std::string(m.depth_source == "images" ? "a folder (or printf pattern) of depth images" : "a depth model folder") +
+                              " because depth_source is \"" + m.depth_source + "\", got none");
+  m.use_depth_warping = m.depth_source != "none";
 }
 
 void read_generation(ObjectReader& r, GenerationSettings& g, const std::string& base_dir) {
@@ -213,7 +229,7 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   r.read("init_image", s.init_image);
   s.init_image = resolve(s.init_image, base_dir);
   check_image_file(r, "init_image", s.init_image);
-  r.read_object("motion", [&](ObjectReader& o) { read_motion(o, s.motion); });
+  r.read_object("motion", [&](ObjectReader& o) { read_motion(o, s.motion, base_dir); });
   r.read_object("generation", [&](ObjectReader& o) { read_generation(o, s.generation, base_dir); });
   r.read_object("seed", [&](ObjectReader& o) { read_seed(o, s.seed); });
   r.read_object("model", [&](ObjectReader& o) { read_model(o, s.model); });
@@ -302,7 +318,8 @@ json to_json(const RenderSettings& s) {
         {"perspective_flip_phi", m.perspective_flip_phi}, {"perspective_flip_gamma", m.perspective_flip_gamma},
         {"perspective_flip_fv", m.perspective_flip_fv}, {"fov", m.fov}, {"near", m.near}, {"far", m.far},
         {"border", m.border}, {"padding_mode", m.padding_mode}, {"sampling_mode", m.sampling_mode},
-        {"use_depth_warping", m.use_depth_warping}}},
+        {"use_depth_warping", m.use_depth_warping}, {"depth_source", m.depth_source}, {"depth_path", m.depth_path},
+        {"save_depth_maps", m.save_depth_maps}}},
       {"generation",
        {{"denoise", g.denoise}, {"guidance", g.guidance}, {"steps", g.steps}, {"first_frame_steps", g.first_frame_steps},
         {"noise", g.noise}, {"noise_type", g.noise_type}, {"perlin_octaves", g.perlin_octaves},

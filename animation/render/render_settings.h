@@ -34,7 +34,10 @@ struct MotionSettings {
   std::string border = "replicate";          // 2D warp and flip border: replicate, wrap
   std::string padding_mode = "border";       // 3D: border, reflection, zeros
   std::string sampling_mode = "bicubic";     // bicubic, bilinear, nearest
-  bool use_depth_warping = false;            // false: flat depth (no depth model in this build)
+  bool use_depth_warping = false;            // Deforum's switch: true exactly when depth_source is not "none"
+  std::string depth_source = "none";         // 3D depth: none (flat), images, midas-3, depth-anything-v2
+  std::string depth_path;                    // images: folder or printf pattern; models: model folder
+  bool save_depth_maps = false;              // write <run>/depth/NNNNNN.png (raw depth, running min/max)
 };
 
 struct AntiBlurSettings {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 
 using namespace k3::anim;
@@ -94,7 +95,59 @@ TEST_CASE("deforum-kandinsky settings keep strength as denoise", "[unit][render]
   CHECK(result.preset["motion"]["fov"] == "0:(40)");
   std::set<std::string> reported;
   for (const auto& w : result.warnings) reported.insert(w.key);
-  CHECK(reported == std::set<std::string>{"midas_weight", "prior_seed"});
+  // midas_weight only blends with AdaBins under depth warping, which is off here: no effect in either.
+  CHECK(reported == std::set<std::string>{"prior_seed"});
+}
+
+TEST_CASE("Deforum depth keys choose the depth source; AdaBins and other models are reported", "[unit][render]") {
+  auto reasons = [](const DeforumImport& result) {
+    std::map<std::string, std::string> out;
+    for (const auto& w : result.warnings) out[w.key] += w.reason;
+    return out;
+  };
+  json midas = {{"animation_mode", "3D"}, {"use_depth_warping", true}, {"depth_algorithm", "Midas-3-Hybrid"},
+                {"midas_weight", 0.2}, {"save_depth_maps", true}};
+  auto result = import_deforum_settings(midas, "a1111.txt");
+  CHECK(result.preset["motion"]["depth_source"] == "midas-3");
+  CHECK(result.preset["motion"]["use_depth_warping"] == true);
+  CHECK(result.preset["motion"]["save_depth_maps"] == true);
+  auto w = reasons(result);
+  CHECK(w.count("use_depth_warping"));  // the model folder must be named
+  CHECK(w.count("midas_weight") == 0);  // Midas-3-Hybrid never blends
+  // The model folder named, the preset renders as is.
+  json preset = result.preset;
+  preset["motion"]["depth_path"] = "/some/dpt-large";
+  auto settings = parse_render_settings(preset, "p.json");
+  CHECK(settings.motion.depth_source == "midas-3");
+  CHECK(settings.motion.depth_path == "/some/dpt-large");
+
+  midas["depth_algorithm"] = "Midas+AdaBins (old)";
+  w = reasons(import_deforum_settings(midas, "a1111.txt"));
+  CHECK_THAT(w["depth_algorithm"], Catch::Contains("AdaBins"));
+  CHECK_THAT(w["midas_weight"], Catch::Contains("AdaBins is out of scope"));
+
+  midas["depth_algorithm"] = "Depth-Anything-V2-Small";
+  CHECK(import_deforum_settings(midas, "forge.txt").preset["motion"]["depth_source"] == "depth-anything-v2");
+
+  midas["depth_algorithm"] = "Zoe";
+  result = import_deforum_settings(midas, "a1111.txt");
+  CHECK(result.preset["motion"]["use_depth_warping"] == false);
+  CHECK(result.preset["motion"].value("depth_source", std::string("none")) == "none");
+  CHECK_THAT(reasons(result)["depth_algorithm"], Catch::Contains("flat depth"));
+}
+
+TEST_CASE("preset depth keys: a source needs a path, use_depth_warping must agree", "[unit][render]") {
+  json p = {{"animation_mode", "3D"}, {"motion", {{"depth_source", "images"}}}};
+  CHECK_THROWS_WITH(parse_render_settings(p, "p.json"), Catch::Contains("depth_path"));
+  p["motion"]["depth_path"] = "depth";
+  auto s = parse_render_settings(p, "p.json", "/presets");
+  CHECK(s.motion.use_depth_warping);
+  CHECK(s.motion.depth_path == "/presets/depth");
+  p["motion"]["use_depth_warping"] = false;
+  CHECK_THROWS_WITH(parse_render_settings(p, "p.json"), Catch::Contains("use_depth_warping"));
+  json flat = {{"motion", {{"use_depth_warping", true}}}};
+  CHECK_THROWS_WITH(parse_render_settings(flat, "p.json"), Catch::Contains("depth_source"));
+  CHECK_THROWS(parse_render_settings(json{{"motion", {{"depth_source", "zoe"}}}}, "p.json"));
 }
 
 TEST_CASE("a supported key with a value of the wrong type names the key", "[unit][render]") {
