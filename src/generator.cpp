@@ -75,7 +75,9 @@ class TorchGenerator final : public Generator {
       throw ConfigError("inpaint: expected a mask of " + std::to_string(image.width) + "x" +
                         std::to_string(image.height) + " RGB pixels (the picture's size), got " +
                         std::to_string(mask.width) + "x" + std::to_string(mask.height));
-    const auto settings = settings_of(request);
+    GenerationRequest single = request;
+    single.composable.clear();  // the inpainting hooks condition on one prompt
+    const auto settings = settings_of(single);
     const int64_t multiple = models_.movq->config().downscale_factor() * 8;
     const int64_t work_h = round_up(image.height, multiple), work_w = round_up(image.width, multiple);
     auto pixels = resize(images_to_tensor({image}), work_h, work_w);
@@ -89,7 +91,7 @@ class TorchGenerator final : public Generator {
                                             .mode(torch::kNearest));
     }
     SeededNoise noise(request.seed);
-    auto decoded = pipeline_->inpaint(pixels, repaint, conditioning(request, settings), request.denoise, settings,
+    auto decoded = pipeline_->inpaint(pixels, repaint, conditioning(single, settings), request.denoise, settings,
                                       noise, progress(on_step));
     return tensor_to_images(resize(decoded, image.height, image.width)).front();
   }
@@ -135,9 +137,31 @@ class TorchGenerator final : public Generator {
   }
 
   GuidanceBatch conditioning(const GenerationRequest& request, const DenoiseSettings& settings) {
+    if (!request.composable.empty()) return composable_conditioning(request, settings);
     std::optional<std::vector<std::string>> negative;
     if (!request.negative_prompt.empty()) negative = std::vector<std::string>{request.negative_prompt};
     return guidance_batch(require_prompt_encoder().encode({request.prompt}, settings.guided(), negative));
+  }
+
+  // [uncond, cond_1 .. cond_K] from the cached embeddings of each part (one encoder batch, so
+  // the parts share one context length).
+  GuidanceBatch composable_conditioning(const GenerationRequest& request, const DenoiseSettings& settings) {
+    std::vector<std::string> texts;
+    std::vector<double> weights;
+    for (const auto& part : request.composable) texts.push_back(part.text), weights.push_back(part.weight);
+    std::optional<std::vector<std::string>> negative;
+    if (!request.negative_prompt.empty()) negative = std::vector<std::string>(texts.size(), request.negative_prompt);
+    EncodedPrompts encoded = require_prompt_encoder().encode(texts, settings.guided(), negative);
+    GuidanceBatch batch;
+    if (settings.guided()) {
+      batch.embeds = torch::cat({encoded.negative_prompt_embeds.narrow(0, 0, 1), encoded.prompt_embeds});
+      batch.mask = torch::cat({encoded.negative_attention_mask.narrow(0, 0, 1), encoded.attention_mask}).to(torch::kBool);
+    } else {
+      batch.embeds = encoded.prompt_embeds;
+      batch.mask = encoded.attention_mask.to(torch::kBool);
+    }
+    batch.weights = std::move(weights);
+    return batch;
   }
 
   static LatentStepCallback progress(const StepCallback& on_step) {
