@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/render_progress.h"
+#include "cli/resume_arguments.h"
 #include "src/errors.h"
 #include "src/generator.h"
 
@@ -76,6 +77,11 @@ int render_one(const std::string& preset_arg, const RenderOptions& options, bool
   Render render = [&] {
     if (!options.resume.empty()) {
       Render resumed = Render::resume(options.resume);
+      k3::cli::check_resume_arguments(resumed.settings(),
+                                      {options.model, options.device, options.preview,
+                                       !options.overrides.empty() || options.frames > 0 || !options.output.empty() ||
+                                           !options.run_dir.empty()},
+                                      options.resume);
       backend = choose_backend(resumed.settings(), options, quiet);
       return resumed;
     }
@@ -107,7 +113,7 @@ int render_one(const std::string& preset_arg, const RenderOptions& options, bool
   callbacks.on_progress = [&](const RenderProgress& p) { return line.update(p); };
   callbacks.on_message = [&](const std::string& message) {
     line.finish();
-    if (!quiet) std::cerr << "k3anim: " << message << "\n";
+    if (!quiet || message.rfind("warning:", 0) == 0) std::cerr << "k3anim: " << message << "\n";  // -q keeps warnings
   };
   RenderResult result;
   try {

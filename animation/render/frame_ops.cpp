@@ -20,6 +20,7 @@ namespace k3::anim {
 struct FrameOperations::Impl {
   std::string mode;
   bool flip = false;
+  bool flip_drops_translation = false;
   ops::SamplingOptions sampling_2d;
   ops::SamplingOptions sampling_3d;
   ops::ColorSpace color_space = ops::ColorSpace::None;
@@ -27,6 +28,9 @@ struct FrameOperations::Impl {
   ops::PerlinOptions perlin;
   ops::FlatDepth flat_depth;
   std::optional<ops::ColorReference> reference;
+  bool rolling_reference = false;
+  int reference_every = 1;
+  double color_strength = 1.0;
   cv::Mat empty;
 };
 
@@ -34,11 +38,15 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   auto& m = s.motion;
   impl_->mode = s.animation_mode;
   impl_->flip = m.enable_perspective_flip;
+  impl_->flip_drops_translation = m.flip_drops_translation;
   // 2D warps sample bilinearly with the `border` mode (cv2.warpPerspective defaults);
   // 3D samples with sampling_mode and padding_mode (torch grid_sample in Deforum).
   impl_->sampling_2d = {ops::parse_border_mode(m.border), ops::Interpolation::Bilinear};
   impl_->sampling_3d = {ops::parse_border_mode(m.padding_mode), ops::parse_interpolation(m.sampling_mode)};
   impl_->color_space = ops::parse_color_space(s.generation.color_coherence);
+  impl_->rolling_reference = s.generation.color_reference == "previous";
+  impl_->reference_every = s.generation.color_reference_every;
+  impl_->color_strength = s.generation.color_strength;
   impl_->noise_type = ops::parse_noise_type(s.generation.noise_type);
   impl_->perlin.octaves = s.generation.perlin_octaves;
   impl_->perlin.persistence = s.generation.perlin_persistence;
@@ -48,7 +56,7 @@ FrameOperations::~FrameOperations() = default;
 
 cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int frame_index) {
   std::optional<ops::PerspectiveFlip> flip;
-  if (impl_->flip) flip = ops::PerspectiveFlip{p.flip_theta, p.flip_phi, p.flip_gamma, p.flip_fv, false};
+  if (impl_->flip) flip = ops::PerspectiveFlip{p.flip_theta, p.flip_phi, p.flip_gamma, p.flip_fv, true};
   if (impl_->mode == "2D") {
     ops::Warp2D w;
     w.angle = p.angle;
@@ -58,6 +66,7 @@ cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int fr
     w.center_x = p.transform_center_x;
     w.center_y = p.transform_center_y;
     w.perspective_flip = flip;
+    w.drop_translation_with_flip = impl_->flip_drops_translation;
     return ops::warp_2d(image, w, impl_->sampling_2d);
   }
   if (impl_->mode == "3D") {
@@ -81,7 +90,7 @@ cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int fr
 cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& p, std::uint64_t seed) {
   cv::Mat image = warped;
   if (impl_->color_space != ops::ColorSpace::None && impl_->reference && impl_->reference->has_reference())
-    image = ops::match_colors(image, impl_->reference->template_for(impl_->color_space));
+    image = ops::match_colors(image, impl_->reference->template_for(impl_->color_space), impl_->color_strength);
   if (p.contrast != 1.0) image = ops::apply_contrast(image, p.contrast);
   if (p.blur_amount > 0) image = ops::anti_blur(image, ops::AntiBlur{p.blur_kernel, p.blur_sigma, p.blur_amount, p.blur_threshold});
   if (p.noise > 0) {
@@ -97,7 +106,12 @@ cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& 
 
 cv::Mat FrameOperations::match_output(const cv::Mat& generated) {
   if (impl_->color_space == ops::ColorSpace::None || !impl_->reference || !impl_->reference->has_reference()) return generated;
-  return ops::match_colors(generated, impl_->reference->template_for(impl_->color_space));
+  return ops::match_colors(generated, impl_->reference->template_for(impl_->color_space), impl_->color_strength);
+}
+
+void FrameOperations::observe_output(const cv::Mat& frame, int frame_index) {
+  if (impl_->rolling_reference && uses_color_reference() && frame_index % impl_->reference_every == 0)
+    set_color_reference(frame);
 }
 
 bool FrameOperations::uses_color_reference() const { return impl_->color_space != ops::ColorSpace::None; }

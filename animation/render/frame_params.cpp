@@ -1,6 +1,7 @@
 #include "animation/render/frame_params.h"
 
 #include "animation/render/settings_reader.h"
+#include "schedules/composable_prompt.h"
 #include "schedules/keyframe_schedule.h"
 #include "schedules/prompt_schedule.h"
 
@@ -97,18 +98,28 @@ std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int
     }
     auto schedule = sched::PromptSchedule::from_json(prompts);
     schedule.add_global_prompts("", s.negative_prompt);
-    auto evaluated = schedule.evaluate(ctx, s.prompt_blend_frames);
+    // Deforum's Interpolation mode blends each keyframe prompt into the next across the gap.
+    const int blend_frames = s.animation_mode == "Interpolation" ? -1 : s.prompt_blend_frames;
+    auto evaluated = schedule.evaluate(ctx, blend_frames);
     for (std::size_t i = 0; i < frames.size() && i < evaluated.size(); ++i) {
       auto& p = frames[i].prompt;
-      p.prompt = evaluated[i].prompt;
-      p.negative = evaluated[i].negative;
-      p.next_prompt = evaluated[i].next_prompt;
-      p.next_negative = evaluated[i].next_negative;
+      // Backtick weights (composable prompts) take this frame's values.
+      sched::ExpressionVariables vars{static_cast<double>(i), static_cast<double>(s.frames - 1), static_cast<double>(seed), s.fps};
+      const std::string name = "prompts (frame " + std::to_string(i) + ")";
+      p.prompt = sched::evaluate_backticks(evaluated[i].prompt, vars, name);
+      p.negative = sched::evaluate_backticks(evaluated[i].negative, vars, name);
+      p.next_prompt = sched::evaluate_backticks(evaluated[i].next_prompt, vars, name);
+      p.next_negative = sched::evaluate_backticks(evaluated[i].next_negative, vars, name);
       p.blend = evaluated[i].blend;
     }
   } catch (const sched::ScheduleError& e) {
     issues.push_back({"prompts", e.what()});
   }
+  // A blend that follows a schedule instead of the straight line (frames with a next prompt).
+  if (!s.prompt_blend_schedule.empty())
+    apply("prompt_blend_schedule", s.prompt_blend_schedule, 0.0, 1.0, [](FrameParams& f, double v) {
+      if (!f.prompt.next_prompt.empty()) f.prompt.blend = v;
+    });
   if (!issues.empty()) throw_settings_issues(source, issues);
   return frames;
 }
