@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/render_progress.h"
+#include "cli/resume_arguments.h"
 #include "src/errors.h"
 #include "src/generator.h"
 #include "src/byte_size.h"
@@ -134,6 +135,15 @@ Job prepare_one(const std::string& preset_arg, const RenderOptions& options, boo
   Job job;
   if (!options.resume.empty()) {
     job.render = std::make_unique<Render>(Render::resume(options.resume));
+    k3::cli::check_resume_arguments(job.render->settings(),
+                                    {options.model, options.device, options.preview,
+                                     !options.overrides.empty() || options.frames > 0 || !options.output.empty() ||
+                                         !options.run_dir.empty()},
+                                    options.resume);
+    // Another dtype would change the frames; offloading and memory limits change no value.
+    if (!options.dtype.empty() && options.dtype != job.render->settings().model.dtype)
+      throw k3::ConfigError("--dtype " + options.dtype + ": expected the run's recorded dtype (" +
+                            job.render->settings().model.dtype + ") on --resume " + options.resume + ", got another");
     job.backend = pool.get(job.render->settings());
     job.prompts = job.render->pending_prompts();
     return job;
@@ -172,7 +182,7 @@ int run_one(Job& job, bool quiet) {
   callbacks.on_progress = [&](const RenderProgress& p) { return line.update(p); };
   callbacks.on_message = [&](const std::string& message) {
     line.finish();
-    if (!quiet) std::cerr << "k3anim: " << message << "\n";
+    if (!quiet || message.rfind("warning:", 0) == 0) std::cerr << "k3anim: " << message << "\n";  // -q keeps warnings
   };
   RenderResult result;
   try {

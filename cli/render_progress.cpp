@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 
 namespace k3::cli {
 
@@ -16,16 +17,22 @@ std::string clock_text(double seconds) {
 }
 }  // namespace
 
+ProgressLine::ProgressLine(std::string label, bool quiet)
+    : label_(std::move(label)),
+      quiet_(quiet),
+      terminal_(isatty(fileno(stderr)) != 0),
+      interval_(terminal_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000)) {}
+
 bool ProgressLine::update(const k3::anim::RenderProgress& p) {
   if (quiet_) return true;
   auto now = Clock::now();
-  if (!started_) started_ = true, start_ = now, last_draw_ = now - std::chrono::seconds(1);
+  if (!started_) started_ = true, start_ = now, last_draw_ = now - interval_;
   if (p.step > last_step_) steps_done_ += p.step - last_step_;
   last_step_ = p.step;
   bool new_frame = p.frame != last_frame_;
   if (new_frame) last_step_ = 0;
-  if (!new_frame && now - last_draw_ < std::chrono::milliseconds(100)) return true;
   last_frame_ = p.frame;
+  if ((!new_frame || !terminal_) && now - last_draw_ < interval_) return true;
   last_draw_ = now;
   double elapsed = std::chrono::duration<double>(now - start_).count();
   int done = p.frame - p.first_frame + (p.step == 0 ? 1 : 0);
@@ -34,13 +41,17 @@ bool ProgressLine::update(const k3::anim::RenderProgress& p) {
   double eta = done > 0 ? elapsed / done * remaining : -1;
   char line[256];
   if (p.total_steps > 0)
-    std::snprintf(line, sizeof line, "\r%s frame %d/%d step %d/%d %.2f it/s ETA %s   ", label_.c_str(), p.frame + 1,
+    std::snprintf(line, sizeof line, "%s frame %d/%d step %d/%d %.2f it/s ETA %s", label_.c_str(), p.frame + 1,
                   p.total_frames, p.step, p.total_steps, rate, clock_text(eta).c_str());
   else
-    std::snprintf(line, sizeof line, "\r%s frame %d/%d %.1f frames/s ETA %s   ", label_.c_str(), p.frame + 1, p.total_frames,
+    std::snprintf(line, sizeof line, "%s frame %d/%d %.1f frames/s ETA %s", label_.c_str(), p.frame + 1, p.total_frames,
                   rate, clock_text(eta).c_str());
-  std::cerr << line << std::flush;
-  drawn_ = true;
+  if (terminal_) {
+    std::cerr << "\r" << line << "   " << std::flush;
+    drawn_ = true;
+  } else {
+    std::cerr << line << "\n" << std::flush;
+  }
   return true;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
-// The progress line of `k3anim render` on stderr: frame i/N, step, it/s, ETA.
+// The progress line of `k3anim render` on stderr: frame i/N, step, it/s, ETA. On a terminal
+// one line redrawn in place (about 10 times a second); to a file or pipe one plain line every
+// few seconds, so a log holds readable lines instead of a stream of carriage returns.
 #include "animation/render/render_loop.h"
 
 #include <chrono>
@@ -9,7 +11,7 @@ namespace k3::cli {
 
 class ProgressLine {
  public:
-  ProgressLine(std::string label, bool quiet) : label_(std::move(label)), quiet_(quiet) {}
+  ProgressLine(std::string label, bool quiet);
   // Updates the line (at most ~10 times a second, and always on a new frame). Returns true.
   bool update(const k3::anim::RenderProgress& progress);
   // Ends the line with a newline when one was drawn.
@@ -19,6 +21,8 @@ class ProgressLine {
   using Clock = std::chrono::steady_clock;
   std::string label_;
   bool quiet_;
+  bool terminal_;                     // stderr is a terminal
+  std::chrono::milliseconds interval_;  // between two lines
   bool started_ = false;
   bool drawn_ = false;
   Clock::time_point start_;

@@ -102,8 +102,10 @@ class TorchGenerator final : public Generator {
       throw ConfigError("inpaint: expected a mask of " + std::to_string(image.width) + "x" +
                         std::to_string(image.height) + " RGB pixels (the picture's size), got " +
                         std::to_string(mask.width) + "x" + std::to_string(mask.height));
-    const auto settings = settings_of(request);
-    const auto batch = conditioning(request, settings);
+    GenerationRequest single = request;
+    single.composable.clear();  // the inpainting hooks condition on one prompt
+    const auto settings = settings_of(single);
+    const auto batch = conditioning(single, settings);
     image_pipeline();
     const int64_t multiple = models_.movq->config().downscale_factor() * 8;
     const int64_t work_h = round_up(image.height, multiple), work_w = round_up(image.width, multiple);
@@ -203,6 +205,7 @@ class TorchGenerator final : public Generator {
   // The prompts first (T5 streamed, then released), then the UNet and MoVQ: the two phases
   // never hold their weights at the same time.
   GuidanceBatch conditioning(const GenerationRequest& request, const DenoiseSettings& settings) {
+    if (!request.composable.empty()) return composable_conditioning(request, settings);
     std::vector<std::string> texts{request.prompt};
     if (settings.guided() && !request.negative_prompt.empty()) texts.push_back(request.negative_prompt);
     precompute_prompts(texts);
@@ -224,6 +227,30 @@ class TorchGenerator final : public Generator {
         (load_.offload != OffloadMode::None ? std::string(", offload ") + offload_name(load_.offload) : std::string()) +
         ") in " + seconds_since(start));
     return *pipeline_;
+  }
+
+  // [uncond, cond_1 .. cond_K] from the cached embeddings of each part (one encoder batch, so
+  // the parts share one context length).
+  GuidanceBatch composable_conditioning(const GenerationRequest& request, const DenoiseSettings& settings) {
+    std::vector<std::string> texts;
+    std::vector<double> weights;
+    for (const auto& part : request.composable) texts.push_back(part.text), weights.push_back(part.weight);
+    std::optional<std::vector<std::string>> negative;
+    if (!request.negative_prompt.empty()) negative = std::vector<std::string>(texts.size(), request.negative_prompt);
+    std::vector<std::string> needed = texts;
+    if (negative) needed.push_back(request.negative_prompt);
+    precompute_prompts(needed);
+    EncodedPrompts encoded = prompts_->encode(texts, settings.guided(), negative);
+    GuidanceBatch batch;
+    if (settings.guided()) {
+      batch.embeds = torch::cat({encoded.negative_prompt_embeds.narrow(0, 0, 1), encoded.prompt_embeds});
+      batch.mask = torch::cat({encoded.negative_attention_mask.narrow(0, 0, 1), encoded.attention_mask}).to(torch::kBool);
+    } else {
+      batch.embeds = encoded.prompt_embeds;
+      batch.mask = encoded.attention_mask.to(torch::kBool);
+    }
+    batch.weights = std::move(weights);
+    return batch;
   }
 
   static LatentStepCallback progress(const StepCallback& on_step) {

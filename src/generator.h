@@ -39,8 +39,19 @@ struct GeneratorOptions {
   double original_percentile = 0.0;
 };
 
+// One part of a composable prompt (A1111's `A :w1 AND B :w2`).
+struct PromptWeight {
+  std::string text;
+  double weight = 1;
+};
+
 struct GenerationRequest {
   std::string prompt;
+  // Composable prompts: when not empty, these texts condition the image together, combined in
+  // the guidance step as A1111's composable diffusion does: eps = uncond + (g+1) * sum_i w_i
+  // (cond_i - uncond); without guidance, the weighted mean of the conditions. `prompt` is then
+  // ignored. Inpainting and outpainting use `prompt` alone.
+  std::vector<PromptWeight> composable;
   std::string negative_prompt;     // "" = no negative prompt (zero embeddings, as diffusers)
   int width = 1024;
   int height = 1024;

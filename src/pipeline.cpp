@@ -55,11 +55,40 @@ int64_t batch_of(const GuidanceBatch& conditioning, const DenoiseSettings& setti
   if (conditioning.mask.size(0) != rows)
     throw ConfigError("pipeline: expected as many mask rows as embedding rows (" + std::to_string(rows) + "), got " +
                       std::to_string(conditioning.mask.size(0)));
+  if (!conditioning.weights.empty()) {
+    const int64_t expected = static_cast<int64_t>(conditioning.weights.size()) + (settings.guided() ? 1 : 0);
+    if (rows != expected)
+      throw ConfigError("pipeline: composable prompts expect " + std::to_string(expected) + " rows (" +
+                        (settings.guided() ? "uncond + " : "") + std::to_string(conditioning.weights.size()) +
+                        " conditions), got " + std::to_string(rows));
+    return 1;
+  }
   if (settings.guided() && rows % 2 != 0)
     throw ConfigError("pipeline: guidance " + std::to_string(settings.guidance) +
                       " expects [negative, positive] rows (an even count), got " + std::to_string(rows));
   return settings.guided() ? rows / 2 : rows;
 }
+// A1111's composable diffusion (modules/sd_samplers_cfg_denoiser.py combine_denoised) in
+// Kandinsky 3's guidance form: uncond + (g+1) * sum_i w_i (cond_i - uncond); unguided, the
+// weighted mean of the conditions (their plain mean when the weights sum to 0).
+torch::Tensor combine_composable(const torch::Tensor& prediction, const std::vector<double>& weights,
+                                 const DenoiseSettings& settings) {
+  const int64_t first = settings.guided() ? 1 : 0;
+  if (settings.guided()) {
+    const auto uncond = prediction.narrow(0, 0, 1);
+    auto sum = torch::zeros_like(uncond);
+    for (std::size_t i = 0; i < weights.size(); ++i)
+      sum += weights[i] * (prediction.narrow(0, first + static_cast<int64_t>(i), 1) - uncond);
+    return uncond + (settings.guidance + 1.0) * sum;
+  }
+  double total = 0;
+  for (double w : weights) total += w;
+  auto sum = torch::zeros_like(prediction.narrow(0, 0, 1));
+  for (std::size_t i = 0; i < weights.size(); ++i)
+    sum += (total != 0 ? weights[i] / total : 1.0 / weights.size()) * prediction.narrow(0, static_cast<int64_t>(i), 1);
+  return sum;
+}
+
 }  // namespace
 
 torch::Tensor Kandinsky3Pipeline::denoise(torch::Tensor latents, const std::vector<int64_t>& timesteps,
@@ -73,8 +102,16 @@ torch::Tensor Kandinsky3Pipeline::denoise(torch::Tensor latents, const std::vect
   context.mask = conditioning.mask.to(device());
   // The original runs [cond, uncond]; ours arrive as diffusers' [negative, positive]. Rows are
   // independent, so only the null embedding's placement depends on the order.
-  const bool cond_first = settings.guided() && sampler.name() == "original";
+  const bool composable = !conditioning.weights.empty();
+  const bool cond_first = !composable && settings.guided() && sampler.name() == "original";
   context.original_context = sampler.name() == "original";
+  if (composable && context.original_context && settings.guided() && null_embedding_.defined()) {
+    // The unconditional row (row 0) without a negative prompt gets the original's null context.
+    auto rows = torch::zeros({context.mask.size(0)}, torch::kBool);
+    rows[0] = !context.mask[0].any().item<bool>();
+    context.null_rows = rows;
+    context.null_embedding = null_embedding_;
+  }
   if (cond_first) {
     auto e = context.embeds.chunk(2), m = context.mask.chunk(2);
     context.embeds = torch::cat({e[1], e[0]});
@@ -91,11 +128,14 @@ torch::Tensor Kandinsky3Pipeline::denoise(torch::Tensor latents, const std::vect
   const int total = static_cast<int>(timesteps.size());
   for (int i = 0; i < total; ++i) {
     const int64_t t = timesteps[i];
-    auto doubled = settings.guided() ? torch::cat({latents, latents}) : latents;
+    auto doubled = composable ? latents.repeat({context.embeds.size(0), 1, 1, 1})
+                              : (settings.guided() ? torch::cat({latents, latents}) : latents);
     auto model_input = hooks.model_input ? hooks.model_input(doubled) : doubled;
     auto timestep = torch::tensor(t, torch::TensorOptions().dtype(torch::kLong).device(device()));
     auto prediction = denoiser_->predict_noise(model_input, timestep, context);
-    if (settings.guided()) {
+    if (composable) {
+      prediction = combine_composable(prediction, conditioning.weights, settings);
+    } else if (settings.guided()) {
       auto halves = prediction.chunk(2);
       const auto& cond = cond_first ? halves[0] : halves[1];
       const auto& uncond = cond_first ? halves[1] : halves[0];

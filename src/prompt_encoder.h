@@ -30,6 +30,9 @@ struct EncodedPrompts {
 struct GuidanceBatch {
   torch::Tensor embeds;  // (2B or B, L, D)
   torch::Tensor mask;    // (2B or B, L) bool
+  // Composable prompts (one image): when not empty, the rows are [uncond, cond_1 .. cond_K]
+  // (guided) or [cond_1 .. cond_K], and these are the K weights (pipeline.h).
+  std::vector<double> weights;
 };
 GuidanceBatch guidance_batch(const EncodedPrompts& encoded);
 

@@ -17,13 +17,13 @@ namespace {
 // the float frame (no copy at gain 1).
 cv::Mat gained(const cv::Mat& warped, const InitChain& steps) {
   const bool match = steps.colors && steps.colors->space != ColorSpace::None;
-  if (match && steps.colors->depth == ColorDepth::EightBit) {
+  if (match && steps.colors->depth == ColorDepth::EightBit && steps.color_strength == 1.0) {
     cv::Mat out;
     match_colors_u8(warped, *steps.colors).convertTo(out, CV_32F, steps.contrast);
     if (steps.contrast > 1.0) cv::min(out, 255.0, out);  // 8-bit values times a gain are >= 0
     return out;
   }
-  const cv::Mat matched = match ? match_colors(warped, *steps.colors) : warped;
+  const cv::Mat matched = match ? match_colors(warped, *steps.colors, steps.color_strength) : warped;
   return steps.contrast == 1.0 ? matched : apply_contrast(matched, steps.contrast);
 }
 

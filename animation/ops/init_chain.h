@@ -14,7 +14,8 @@
 namespace k3::ops {
 
 struct InitChain {
-  const ColorTemplate* colors = nullptr;  // null or space None: no colour match (else strength 1)
+  const ColorTemplate* colors = nullptr;  // null or space None: no colour match
+  double color_strength = 1.0;            // blend of the matched colours (Deforum: 1)
   double contrast = 1.0;                  // 1: none
   AntiBlur anti_blur{5, 1.0, 0.0, 0.0};   // amount 0: none
   NoiseOptions noise = no_noise();        // amount 0: none

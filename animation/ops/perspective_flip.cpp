@@ -1,8 +1,11 @@
-// Follows sd-webui-deforum scripts/deforum_helpers/animation.py (warpMatrix, get_flip_perspective_matrix).
+// Follows sd-webui-deforum scripts/deforum_helpers/animation.py (warpMatrix,
+// getPoints_for_PerspectiveTranformEstimation, get_flip_perspective_matrix), roundings included.
 #include "animation/ops/perspective_flip.h"
 
 #include <cmath>
 #include <string>
+
+#include <opencv2/imgproc.hpp>
 
 #include "animation/ops/homography_warp.h"
 #include "animation/ops/image_convert.h"
@@ -54,7 +57,8 @@ cv::Matx33d perspective_flip_matrix(cv::Size size, const PerspectiveFlip& flip) 
   if (!(flip.fv > 0.0 && flip.fv < 180.0))
     throw ConfigError("perspective_flip_fv: expected degrees in (0, 180), got " + std::to_string(flip.fv));
   const double w = size.width, h = size.height;
-  const double half = flip.fv / 2.0 * kPi / 180.0;
+  const double deg = kPi / 180.0;  // np.deg2rad(x) = x * (pi / 180)
+  const double half = (flip.fv / 2.0) * deg;
   const double diagonal = std::sqrt(w * w + h * h);
   const double side = diagonal / std::cos(half);
   const double distance = diagonal / (2.0 * std::sin(half));
@@ -70,19 +74,32 @@ cv::Matx33d perspective_flip_matrix(cv::Size size, const PerspectiveFlip& flip) 
   projection(3, 2) = -1.0;
   // An OpenGL projection has P[3][3] = 0. Deforum builds P from eye(4) and leaves it at 1,
   // which shrinks the picture by distance / (distance + 1) even at zero angles.
-  projection(3, 3) = flip.legacy_unit_w ? 1.0 : 0.0;
-  const double deg = kPi / 180.0;
+  projection(3, 3) = flip.deforum_arithmetic ? 1.0 : 0.0;
   const cv::Matx44d full = projection * translate * rotation_xyz(flip.phi * deg, flip.gamma * deg, flip.theta * deg);
 
   const cv::Point2d corners[4] = {{-w / 2, h / 2}, {w / 2, h / 2}, {w / 2, -h / 2}, {-w / 2, -h / 2}};
   cv::Point2d src[4], dst[4];
   for (int i = 0; i < 4; ++i) {
     const cv::Vec4d p = full * cv::Vec4d(corners[i].x, corners[i].y, 0.0, 1.0);
-    dst[i] = {(p[0] / p[3] + 1.0) * side / 2.0, (p[1] / p[3] + 1.0) * side / 2.0};
+    const double inv_w = 1.0 / p[3];  // cv2.perspectiveTransform multiplies by the reciprocal
+    dst[i] = {(p[0] * inv_w + 1.0) * (0.5 * side), (p[1] * inv_w + 1.0) * (0.5 * side)};
     src[i] = {corners[i].x + w / 2, corners[i].y + h / 2};
   }
-  const cv::Matx33d m33 = homography_from_points(src, dst);
-  const cv::Matx33d recentre(1, 0, (w - side) / 2.0, 0, 1, (h - side) / 2.0, 0, 0, 1);
+  if (!flip.deforum_arithmetic) {
+    const cv::Matx33d recentre(1, 0, (w - side) / 2.0, 0, 1, (h - side) / 2.0, 0, 0, 1);
+    return homography_from_points(src, dst) * recentre;
+  }
+  // Deforum: pin/pout .astype(np.float32), cv2.getPerspectiveTransform on those points, and
+  // post_trans_mat = np.float32([[1, 0, (W-sl)/2], [0, 1, (H-sl)/2]]) multiplied in float64.
+  cv::Point2f src32[4], dst32[4];
+  for (int i = 0; i < 4; ++i) {
+    src32[i] = cv::Point2f(static_cast<float>(src[i].x), static_cast<float>(src[i].y));
+    dst32[i] = cv::Point2f(static_cast<float>(dst[i].x), static_cast<float>(dst[i].y));
+  }
+  const cv::Matx33d m33 = cv::Mat(cv::getPerspectiveTransform(src32, dst32));
+  const double shift_x = static_cast<float>((w - side) / 2.0);
+  const double shift_y = static_cast<float>((h - side) / 2.0);
+  const cv::Matx33d recentre(1, 0, shift_x, 0, 1, shift_y, 0, 0, 1);
   return m33 * recentre;
 }
 

@@ -12,14 +12,16 @@ struct PerspectiveFlip {
   double phi = 0.0;    // degrees, about the horizontal axis (x)
   double gamma = 0.0;  // degrees, about the vertical axis (y)
   double fv = 53.0;    // vertical field of view of the flip camera, degrees, in (0, 180)
-  // Compatibility: Deforum's projection matrix keeps P[3][3] = 1 (it starts from eye(4)),
-  // a slight zoom-out (about 0.1 % at 512x512) on every frame even at zero angles. Off = the
-  // true projection, for which zero angles give exactly the identity.
-  bool legacy_unit_w = false;
+  // Deforum's arithmetic, step by step (the default): its projection matrix starts from eye(4)
+  // and keeps P[3][3] = 1 (a slight zoom-out, about 0.1 % at 512x512, on every frame even at
+  // zero angles), the corner points are rounded to float32 before cv2.getPerspectiveTransform,
+  // and the recentring translation is a float32 matrix. False = the true projection in double
+  // precision, for which zero angles give exactly the identity.
+  bool deforum_arithmetic = true;
 };
 
 // bM of Deforum's get_flip_perspective_matrix for a W x H image: CV_64F 3x3, maps source
-// pixel coordinates to destination ones. The identity at zero angles (up to rounding).
+// pixel coordinates to destination ones. Without deforum_arithmetic, the identity at zero angles.
 // Throws k3::ConfigError when fv is outside (0, 180) or the size is empty.
 cv::Matx33d perspective_flip_matrix(cv::Size size, const PerspectiveFlip& flip);
 

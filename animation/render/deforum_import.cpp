@@ -122,6 +122,22 @@ std::string as_string(const std::string& key, const json& v) {
   throw ConfigError(key + ": expected a string, got " + v.dump());
 }
 
+// Deforum's files write one setting as a number, a numeric string or a bool depending on the
+// version ("diffusion_redo": "0" or 0, "reroll_patience": 10.0): compare by meaning.
+bool same_value(const std::string& key, const json& v, const json& supported) {
+  if (v == supported) return true;
+  if (supported.is_boolean()) return (v.is_boolean() || v.is_number() || v.is_string()) && as_bool(key, v) == supported.get<bool>();
+  double a = 0, b = 0;
+  bool v_number = v.is_number() || (v.is_string() && parse_number(v.get<std::string>(), a));
+  bool s_number = supported.is_number() || (supported.is_string() && parse_number(supported.get<std::string>(), b));
+  if (v.is_number()) a = v.get<double>();
+  if (supported.is_number()) b = supported.get<double>();
+  return v_number && s_number && a == b;
+}
+
+// A path Deforum may write as null, "" or "None" (no file).
+bool no_path(const std::string& path) { return path.empty() || path == "None"; }
+
 struct Importer {
   const json& in;
   DeforumFlavor flavor;
@@ -129,25 +145,26 @@ struct Importer {
   std::vector<ImportWarning> warnings;
   std::set<std::string> handled;
 
-  bool has(const std::string& k) const { return in.contains(k); }
+  // Deforum writes null (and "None") for values it leaves unset: such a key counts as absent.
+  bool has(const std::string& k) const { return in.contains(k) && !in.at(k).is_null(); }
+  // Marks a key as read; its value, or nullptr when it is absent or null.
+  const json* take(const std::string& k) {
+    if (!in.contains(k)) return nullptr;
+    handled.insert(k);
+    return in.at(k).is_null() ? nullptr : &in.at(k);
+  }
   void warn(const std::string& key, const std::string& reason) { warnings.push_back({key, reason}); }
   json& motion() { return out["motion"]; }
   json& generation() { return out["generation"]; }
 
   // Maps a schedule key one-to-one.
   void schedule(const std::string& key, json& target, const std::string& to) {
-    if (!has(key)) return;
-    handled.insert(key);
-    target[to] = schedule_text(key, in.at(key));
+    if (const json* v = take(key)) target[to] = schedule_text(key, *v);
   }
   // A key whose only supported value is the one our renderer implements.
   void only_value(const std::string& key, const json& supported, const std::string& reason) {
-    if (!has(key)) return;
-    handled.insert(key);
-    const json& v = in.at(key);
-    bool same = v == supported || (supported.is_boolean() && (v.is_boolean() || v.is_number() || v.is_string()) &&
-                                   as_bool(key, v) == supported.get<bool>());
-    if (!same) warn(key, "value " + v.dump() + " is not supported: " + reason);
+    const json* v = take(key);
+    if (v && !same_value(key, *v, supported)) warn(key, "value " + v->dump() + " is not supported: " + reason);
   }
 };
 
@@ -203,9 +220,9 @@ void import_prompts(Importer& im) {
   // or a list (one per segment, which needs durations: reported).
   json prompts = json::object();
   for (const char* key : {"prompts", "animation_prompts"}) {
-    if (!im.has(key)) continue;
-    im.handled.insert(key);
-    const json& v = im.in.at(key);
+    const json* value = im.take(key);
+    if (!value) continue;
+    const json& v = *value;
     json parsed = v;
     if (v.is_string()) {
       try {
@@ -219,11 +236,11 @@ void import_prompts(Importer& im) {
   }
   std::string positive, negative;
   for (const char* key : {"animation_prompts_positive", "positive_prompts"})
-    if (im.has(key)) im.handled.insert(key), positive += im.in.at(key).is_string() ? im.in.at(key).get<std::string>() : "";
+    if (const json* v = im.take(key)) positive += v->is_string() ? v->get<std::string>() : "";
   for (const char* key : {"animation_prompts_negative", "negative_prompts"}) {
-    if (!im.has(key)) continue;
-    im.handled.insert(key);
-    const json& v = im.in.at(key);
+    const json* value = im.take(key);
+    if (!value) continue;
+    const json& v = *value;
     if (v.is_string()) negative += (negative.empty() ? "" : ", ") + v.get<std::string>();
     else if (v.is_array() && !v.empty() && v[0].is_string()) negative += (negative.empty() ? "" : ", ") + v[0].get<std::string>();
   }
@@ -236,6 +253,44 @@ void import_prompts(Importer& im) {
   }
   if (!prompts.empty()) im.out["prompts"] = prompts;
   if (!negative.empty()) im.out["negative_prompt"] = trim(negative);
+}
+
+// The output keys of DeforumOutputArgs (args.py): the soundtrack and frame interpolation map to
+// the preset's output section; keys that only matter when their switch is on are read silently
+// while it is off (Deforum ignores them then too).
+void import_output(Importer& im) {
+  json& output = im.out["output"];
+  if (auto* v = im.take("skip_video_creation")) output["write_video"] = !as_bool("skip_video_creation", *v);
+  std::string soundtrack = "None";
+  if (auto* v = im.take("add_soundtrack")) soundtrack = as_string("add_soundtrack", *v);
+  std::string path;
+  if (auto* v = im.take("soundtrack_path")) path = as_string("soundtrack_path", *v);
+  bool remote = path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0;
+  if (soundtrack == "File" && remote) im.warn("soundtrack_path", "URLs are not downloaded: give a local audio file");
+  else if (soundtrack == "File" && !no_path(path)) output["soundtrack"] = path;
+  else if (soundtrack != "None" && soundtrack != "File")
+    im.warn("add_soundtrack", "\"" + soundtrack + "\" is not supported (None, File): no soundtrack");
+
+  std::string engine = "None";
+  if (auto* v = im.take("frame_interpolation_engine")) engine = as_string("frame_interpolation_engine", *v);
+  int amount = 2;
+  if (auto* v = im.take("frame_interpolation_x_amount")) amount = static_cast<int>(as_number("frame_interpolation_x_amount", *v));
+  const bool on = engine != "None";
+  if (on) {
+    im.warn("frame_interpolation_engine", engine + " is not available: frames are interpolated by optical flow (DIS)");
+    output["interpolate"] = std::clamp(amount, 1, 10);
+  }
+  bool slow_mo = false;
+  if (auto* v = im.take("frame_interpolation_slow_mo_enabled")) slow_mo = as_bool("frame_interpolation_slow_mo_enabled", *v);
+  if (on && slow_mo) im.warn("frame_interpolation_slow_mo_enabled", "slow motion is not supported: the clip keeps its length");
+  im.take("frame_interpolation_slow_mo_amount");
+  bool keep = false;
+  if (auto* v = im.take("frame_interpolation_keep_imgs")) keep = as_bool("frame_interpolation_keep_imgs", *v);
+  if (on && keep) im.warn("frame_interpolation_keep_imgs", "interpolated frames go into the video only, not to PNG files");
+  if (on) im.only_value("frame_interpolation_use_upscaled", false, "upscaling is not implemented");
+  else im.take("frame_interpolation_use_upscaled");
+  im.only_value("make_gif", false, "render to a .gif output file instead");
+  im.only_value("delete_imgs", false, "PNG frames are kept: they are what --resume continues from");
 }
 
 }  // namespace
@@ -260,11 +315,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     im.out["name"] = "imported";
     im.out["description"] = "imported from " + source;
     auto& in = settings;
-    auto take = [&](const std::string& key) -> const json* {
-      if (!in.contains(key)) return nullptr;
-      im.handled.insert(key);
-      return &in.at(key);
-    };
+    auto take = [&](const std::string& key) { return im.take(key); };
 
     // Image and run.
     if (auto* v = take("W")) im.out["width"] = std::max(64, static_cast<int>(as_number("W", *v)) / 8 * 8);
@@ -274,8 +325,8 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     if (auto* v = take("batch_name")) im.out["name"] = as_string("batch_name", *v);
     if (auto* v = take("animation_mode")) {
       std::string mode = as_string("animation_mode", *v);
-      if (mode == "2D" || mode == "3D" || mode == "None") im.out["animation_mode"] = mode;
-      else im.warn("animation_mode", "mode \"" + mode + "\" is not supported (2D, 3D, None): rendering as 2D"), im.out["animation_mode"] = "2D";
+      if (mode == "2D" || mode == "3D" || mode == "None" || mode == "Interpolation") im.out["animation_mode"] = mode;
+      else im.warn("animation_mode", "mode \"" + mode + "\" is not supported (2D, 3D, None, Interpolation): rendering as 2D"), im.out["animation_mode"] = "2D";
     }
     json& seed = im.out["seed"];
     if (auto* v = take("seed")) seed["seed"] = static_cast<std::int64_t>(as_number("seed", *v)) < 0 ? -1 : static_cast<std::int64_t>(as_number("seed", *v)) & 0xFFFFFFFFLL;
@@ -287,10 +338,8 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     bool steps_scheduled = false;
     if (auto* v = take("enable_steps_scheduling")) steps_scheduled = as_bool("enable_steps_scheduling", *v);
     if (auto* v = take("steps")) im.generation()["steps"] = "0:(" + format_number(as_number("steps", *v)) + ")";
-    if (in.contains("steps_schedule")) {
-      im.handled.insert("steps_schedule");
-      if (steps_scheduled) im.generation()["steps"] = schedule_text("steps_schedule", in.at("steps_schedule"));
-    }
+    if (auto* v = take("steps_schedule"))
+      if (steps_scheduled) im.generation()["steps"] = schedule_text("steps_schedule", *v);
 
     // Strength: A1111 keeps `strength` of the previous frame; DK passes it to diffusers as denoise.
     if (auto* v = take("strength_schedule")) {
@@ -305,6 +354,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     }
     if (auto* v = take("init_image")) {
       std::string path = as_string("init_image", *v);
+      if (path == "None") path.clear();
       bool remote = path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0;
       if ((use_init || dk) && remote) im.warn("init_image", "URLs are not downloaded: give a local file");
       else if ((use_init || dk) && !path.empty()) im.out["init_image"] = path;
@@ -314,8 +364,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     // Guidance: SD's cfg c gives uncond + c*(cond-uncond); Kandinsky 3's guidance g gives
     // uncond + (g+1)*(cond-uncond), so g = c - 1.
     if (auto* v = take("cfg_scale_schedule")) im.generation()["guidance"] = offset_schedule(schedule_text("cfg_scale_schedule", *v), 1.0, -1.0);
-    if (dk && in.contains("scale")) {
-      im.handled.insert("scale");
+    if (dk && take("scale")) {
       im.warn("scale", "deforum-kandinsky never passed it to the decoder (spec 4.5): guidance keeps its default");
     }
 
@@ -355,6 +404,8 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
       im.schedule(key, im.motion(), key);
     for (const char* key : {"enable_perspective_flip", "flip_2d_perspective"})
       if (auto* v = take(key)) im.motion()["enable_perspective_flip"] = as_bool(key, *v);
+    // Deforum's 2D warp drops translation_x/y while the flip is on (spec 3.2): reproduced.
+    im.motion()["flip_drops_translation"] = true;
     im.schedule("fov_schedule", im.motion(), "fov");
     im.schedule("near_schedule", im.motion(), "near");
     im.schedule("far_schedule", im.motion(), "far");
@@ -371,6 +422,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     import_depth(im, take);
 
     import_prompts(im);
+    import_output(im);
 
     // Everything else is reported, key by key.
     for (auto it = in.begin(); it != in.end(); ++it)
@@ -384,6 +436,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
   json check = im.out;
   check["init_image"] = "";
   check["generation"]["color_coherence_image"] = "";
+  if (check.contains("output")) check["output"]["soundtrack"] = "";
   if (check["generation"]["color_coherence"] == "Image") check["generation"]["color_coherence"] = "None";
   if (check["motion"].value("depth_path", std::string("-")).empty()) {
     check["motion"]["depth_source"] = "none";

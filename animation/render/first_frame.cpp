@@ -1,6 +1,9 @@
 #include "animation/render/first_frame.h"
 
 #include "animation/ops/image_convert.h"
+#include "animation/render/prompt_blend.h"
+
+#include <algorithm>
 
 namespace k3::anim {
 
@@ -9,8 +12,13 @@ DiffusionRequest diffusion_request(const RenderSettings& settings, const FramePa
   DiffusionRequest request;
   request.frame = frame;
   const bool next_dominates = !params.prompt.next_prompt.empty() && params.prompt.blend >= 0.5;
-  request.prompt = next_dominates ? params.prompt.next_prompt : params.prompt.prompt;
   request.negative = next_dominates ? params.prompt.next_negative : params.prompt.negative;
+  // One part of weight 1 is the plain prompt; anything else is conditioned on every part.
+  const auto parts = frame_prompt_parts(params.prompt);
+  const auto dominant = std::max_element(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.weight < b.weight; });
+  request.prompt = dominant == parts.end() ? params.prompt.prompt : dominant->text;
+  if (parts.size() > 1 || (parts.size() == 1 && parts.front().weight != 1.0))
+    for (const auto& part : parts) request.parts.emplace_back(part.text, part.weight);
   request.width = settings.width;
   request.height = settings.height;
   request.guidance = params.guidance;

@@ -12,8 +12,8 @@
 
 namespace k3::anim {
 
-// The diffusion request of one diffused frame from its schedule values. Without embedding
-// blending on the model path, the prompt with the larger blend weight is used.
+// The diffusion request of one diffused frame from its schedule values: the prompt, or its
+// composable parts blended with the next keyframe prompt's (prompt_blend.h).
 DiffusionRequest diffusion_request(const RenderSettings& settings, const FrameParams& params, int frame,
                                    std::uint64_t seed);
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace k3 {
@@ -17,7 +18,10 @@ namespace k3::anim {
 
 struct DiffusionRequest {
   int frame = 0;
-  std::string prompt;
+  std::string prompt;  // with `parts`: the part of the largest weight (for labels)
+  // Composable conditions (text, weight); empty = `prompt` alone. The model combines them in
+  // the guidance step; the preview shows the motion only.
+  std::vector<std::pair<std::string, double>> parts;
   std::string negative;
   int width = 512;
   int height = 512;

@@ -22,6 +22,7 @@ namespace k3::anim {
 struct FrameOperations::Impl {
   std::string mode;
   bool flip = false;
+  bool flip_drops_translation = false;
   ops::SamplingOptions sampling_2d;
   ops::SamplingOptions sampling_3d;
   ops::ColorSpace color_space = ops::ColorSpace::None;
@@ -30,6 +31,9 @@ struct FrameOperations::Impl {
   std::unique_ptr<ops::DepthSource> depth;
   bool uses_depth = false;
   std::optional<ops::ColorReference> reference;
+  bool rolling_reference = false;
+  int reference_every = 1;
+  double color_strength = 1.0;
   cv::Mat empty;
 };
 
@@ -37,11 +41,15 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   auto& m = s.motion;
   impl_->mode = s.animation_mode;
   impl_->flip = m.enable_perspective_flip;
+  impl_->flip_drops_translation = m.flip_drops_translation;
   // 2D warps sample bilinearly with the `border` mode (cv2.warpPerspective defaults);
   // 3D samples with sampling_mode and padding_mode (torch grid_sample in Deforum).
   impl_->sampling_2d = {ops::parse_border_mode(m.border), ops::Interpolation::Bilinear};
   impl_->sampling_3d = {ops::parse_border_mode(m.padding_mode), ops::parse_interpolation(m.sampling_mode)};
   impl_->color_space = ops::parse_color_space(s.generation.color_coherence);
+  impl_->rolling_reference = s.generation.color_reference == "previous";
+  impl_->reference_every = s.generation.color_reference_every;
+  impl_->color_strength = s.generation.color_strength;
   impl_->noise_type = ops::parse_noise_type(s.generation.noise_type);
   impl_->perlin.octaves = s.generation.perlin_octaves;
   impl_->perlin.persistence = s.generation.perlin_persistence;
@@ -59,7 +67,7 @@ const cv::Mat& FrameOperations::last_raw_depth() const { return impl_->depth->la
 
 cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int frame_index, const cv::Mat* given_depth) {
   std::optional<ops::PerspectiveFlip> flip;
-  if (impl_->flip) flip = ops::PerspectiveFlip{p.flip_theta, p.flip_phi, p.flip_gamma, p.flip_fv, false};
+  if (impl_->flip) flip = ops::PerspectiveFlip{p.flip_theta, p.flip_phi, p.flip_gamma, p.flip_fv, true};
   if (impl_->mode == "2D") {
     ops::Warp2D w;
     w.angle = p.angle;
@@ -69,6 +77,7 @@ cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int fr
     w.center_x = p.transform_center_x;
     w.center_y = p.transform_center_y;
     w.perspective_flip = flip;
+    w.drop_translation_with_flip = impl_->flip_drops_translation;
     return ops::warp_2d(image, w, impl_->sampling_2d);
   }
   if (impl_->mode == "3D") {
@@ -94,6 +103,7 @@ cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& 
   ops::InitChain steps;
   if (impl_->color_space != ops::ColorSpace::None && impl_->reference && impl_->reference->has_reference())
     steps.colors = &impl_->reference->template_for(impl_->color_space);
+  steps.color_strength = impl_->color_strength;
   steps.contrast = p.contrast;
   if (p.blur_amount > 0) steps.anti_blur = ops::AntiBlur{p.blur_kernel, p.blur_sigma, p.blur_amount, p.blur_threshold};
   if (p.noise > 0) {
@@ -107,7 +117,12 @@ cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& 
 
 cv::Mat FrameOperations::match_output(const cv::Mat& generated) {
   if (impl_->color_space == ops::ColorSpace::None || !impl_->reference || !impl_->reference->has_reference()) return generated;
-  return ops::match_colors(generated, impl_->reference->template_for(impl_->color_space));
+  return ops::match_colors(generated, impl_->reference->template_for(impl_->color_space), impl_->color_strength);
+}
+
+void FrameOperations::observe_output(const cv::Mat& frame, int frame_index) {
+  if (impl_->rolling_reference && uses_color_reference() && frame_index % impl_->reference_every == 0)
+    set_color_reference(frame);
 }
 
 bool FrameOperations::uses_color_reference() const { return impl_->color_space != ops::ColorSpace::None; }

@@ -33,6 +33,10 @@ class FrameOperations {
   // Colour match of a generated frame (a no-op without colour coherence or reference).
   cv::Mat match_output(const cv::Mat& generated);
 
+  // A finished output frame (CV_32FC3 RGB): with color_reference "previous" it becomes the
+  // reference when its index is a multiple of color_reference_every.
+  void observe_output(const cv::Mat& frame, int frame_index);
+
   bool uses_color_reference() const;
   void set_color_reference(const cv::Mat& reference_rgb);
   const cv::Mat& color_reference() const;

@@ -1,6 +1,8 @@
 #include "animation/render/frame_params.h"
 
+#include "animation/render/prompt_blend.h"
 #include "animation/render/settings_reader.h"
+#include "schedules/composable_prompt.h"
 #include "schedules/keyframe_schedule.h"
 #include "schedules/prompt_schedule.h"
 
@@ -98,18 +100,28 @@ std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int
     }
     auto schedule = sched::PromptSchedule::from_json(prompts);
     schedule.add_global_prompts("", s.negative_prompt);
-    auto evaluated = schedule.evaluate(ctx, s.prompt_blend_frames);
+    // Deforum's Interpolation mode blends each keyframe prompt into the next across the gap.
+    const int blend_frames = s.animation_mode == "Interpolation" ? -1 : s.prompt_blend_frames;
+    auto evaluated = schedule.evaluate(ctx, blend_frames);
     for (std::size_t i = 0; i < frames.size() && i < evaluated.size(); ++i) {
       auto& p = frames[i].prompt;
-      p.prompt = evaluated[i].prompt;
-      p.negative = evaluated[i].negative;
-      p.next_prompt = evaluated[i].next_prompt;
-      p.next_negative = evaluated[i].next_negative;
+      // Backtick weights (composable prompts) take this frame's values.
+      sched::ExpressionVariables vars{static_cast<double>(i), static_cast<double>(s.frames - 1), static_cast<double>(seed), s.fps};
+      const std::string name = "prompts (frame " + std::to_string(i) + ")";
+      p.prompt = sched::evaluate_backticks(evaluated[i].prompt, vars, name);
+      p.negative = sched::evaluate_backticks(evaluated[i].negative, vars, name);
+      p.next_prompt = sched::evaluate_backticks(evaluated[i].next_prompt, vars, name);
+      p.next_negative = sched::evaluate_backticks(evaluated[i].next_negative, vars, name);
       p.blend = evaluated[i].blend;
     }
   } catch (const sched::ScheduleError& e) {
     issues.push_back({"prompts", e.what()});
   }
+  // A blend that follows a schedule instead of the straight line (frames with a next prompt).
+  if (!s.prompt_blend_schedule.empty())
+    apply("prompt_blend_schedule", s.prompt_blend_schedule, 0.0, 1.0, [](FrameParams& f, double v) {
+      if (!f.prompt.next_prompt.empty()) f.prompt.blend = v;
+    });
   if (!issues.empty()) throw_settings_issues(source, issues);
   return frames;
 }
@@ -119,9 +131,9 @@ std::vector<std::string> prompt_texts(const std::vector<FrameParams>& params, in
   std::set<std::string> seen;
   to = std::min(to, static_cast<int>(params.size()));
   for (int f = std::max(from, 0); f < to; ++f) {
-    const auto& p = params[static_cast<std::size_t>(f)].prompt;
-    for (const std::string* text : {&p.prompt, &p.negative, &p.next_prompt, &p.next_negative})
-      if (!text->empty() && seen.insert(*text).second) texts.push_back(*text);
+    // The texts the model is conditioned on: composable parts and blends split, negatives.
+    for (const std::string& text : frame_prompt_texts(params[static_cast<std::size_t>(f)].prompt))
+      if (!text.empty() && seen.insert(text).second) texts.push_back(text);
   }
   return texts;
 }

@@ -2,6 +2,7 @@
 // every diffused frame by image-to-image at its denoise, steps, guidance, seed and prompt.
 #include "animation/ops/image_convert.h"
 #include "animation/render/frame_backend.h"
+#include "animation/render/model_canvas.h"
 #include "src/generator.h"
 
 #include <opencv2/imgproc.hpp>
@@ -12,25 +13,22 @@ namespace k3::anim {
 
 namespace {
 
-// The frame at the render's size, whatever size the pipeline rounded to.
+// The model's picture, diffused on the canvas of model_canvas.h, cropped back to the frame
+// (inpainting already returns the frame's size).
 cv::Mat at_size(const ImageRGB8& image, int width, int height) {
   cv::Mat rgb = ops::to_float_rgb(image);
   if (rgb.cols == width && rgb.rows == height) return rgb;
-  cv::Mat resized;
-  cv::resize(rgb, resized, cv::Size(width, height), 0, 0, cv::INTER_AREA);
-  return resized;
+  return crop_from_model_canvas(rgb, width, height);
 }
 
-// The pipeline works on multiples of 64 pixels (MoVQ x8, UNet x8): frames of other sizes are
-// diffused at the next multiple up and resized back.
-constexpr int kModelMultiple = 64;
 // The run folder's prompt embeddings (written before the first frame, read on --resume).
 constexpr const char* kPromptCacheFile = "prompt_embeddings.safetensors";
-int model_size(int pixels) { return (pixels + kModelMultiple - 1) / kModelMultiple * kModelMultiple; }
+int model_size(int pixels) { return model_canvas_size(pixels); }
 
 GenerationRequest to_generation_request(const DiffusionRequest& r) {
   GenerationRequest g;
   g.prompt = r.prompt;
+  for (const auto& [text, weight] : r.parts) g.composable.push_back({text, weight});
   g.negative_prompt = r.negative;
   g.width = model_size(r.width);
   g.height = model_size(r.height);
@@ -53,10 +51,7 @@ class KandinskyBackend final : public FrameBackend {
   }
 
   cv::Mat next_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) override {
-    cv::Mat sized = init;
-    if (init.cols != model_size(init.cols) || init.rows != model_size(init.rows))
-      cv::resize(init, sized, cv::Size(model_size(init.cols), model_size(init.rows)), 0, 0, cv::INTER_CUBIC);
-    ImageRGB8 image = ops::to_image_rgb8(sized);
+    ImageRGB8 image = ops::to_image_rgb8(pad_to_model_canvas(init));
     return at_size(generator_->image_to_image(image, to_generation_request(request), progress), request.width, request.height);
   }
 

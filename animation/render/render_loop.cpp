@@ -10,6 +10,9 @@
 #include "animation/render/depth_provider.h"
 #include "animation/render/frame_ops.h"
 #include "animation/render/frame_params.h"
+#include "animation/render/prompt_blend.h"
+#include "animation/render/render_video.h"
+#include "animation/render/render_warnings.h"
 #include "animation/render/run_folder.h"
 #include "animation/render/run_state.h"
 #include "animation/render/seed_sequence.h"
@@ -21,6 +24,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <unistd.h>
@@ -37,6 +41,7 @@ struct Render::Impl {
   RunState state;
   cv::Mat init_image;       // CV_32FC3 at the output size, or empty
   cv::Mat color_image;      // "Image" colour coherence reference, or empty
+  std::map<int, cv::Mat> keyframe_images;  // later frames started from an image (CV_32FC3)
 };
 
 namespace {
@@ -77,9 +82,12 @@ std::string absolute_or_empty(const std::string& path) {
 
 // Deforum's diffused output is 8-bit; keeping it 8-bit here makes both backends alike.
 
-void prepare_images(const RenderSettings& s, cv::Mat& init_image, cv::Mat& color_image) {
+void prepare_images(const RenderSettings& s, cv::Mat& init_image, cv::Mat& color_image,
+                    std::map<int, cv::Mat>& keyframe_images) {
   if (!s.init_image.empty()) init_image = load_image(s.init_image, s.width, s.height, "init_image");
-  if (s.generation.color_coherence == "Image")
+  for (const auto& [frame, path] : s.keyframe_images)
+    if (frame < s.frames) keyframe_images[frame] = load_image(path, s.width, s.height, "keyframe_images." + std::to_string(frame));
+  if (s.generation.color_coherence == "Image" || s.generation.color_reference == "image")
     color_image = load_image(s.generation.color_coherence_image, s.width, s.height, "generation.color_coherence_image");
 }
 
@@ -99,6 +107,7 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   settings.init_image = absolute_or_empty(settings.init_image);
   settings.generation.color_coherence_image = absolute_or_empty(settings.generation.color_coherence_image);
   settings.output.video = absolute_or_empty(settings.output.video);
+  settings.output.soundtrack = absolute_or_empty(settings.output.soundtrack);
   settings.model.dir = absolute_or_empty(settings.model.dir);  // --resume may run from another folder
   // Everything that can be wrong is checked before the run folder exists.
   auto params = evaluate_frame_params(zoom_schedule_settings(settings), settings.seed.seed, source);
@@ -106,7 +115,8 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   if (settings.animation_mode == "zoom") check_zoom_settings(settings);
   if (!settings.output.video.empty() && settings.output.write_video) check_output_location(settings.output.video);
   cv::Mat init_image, color_image;
-  prepare_images(settings, init_image, color_image);
+  std::map<int, cv::Mat> keyframe_images;
+  prepare_images(settings, init_image, color_image, keyframe_images);
   RunFolder folder = RunFolder::create(run_dir.empty() ? default_run_dir(settings.name) : run_dir);
   try {
     folder.write_settings(to_json(settings));
@@ -114,7 +124,8 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
     folder.remove_created();
     throw;
   }
-  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, init_image, color_image});
+  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, init_image, color_image,
+                                            std::move(keyframe_images)});
   impl->state.total_frames = settings.frames;
   return Render(std::move(impl));
 }
@@ -125,7 +136,7 @@ Render Render::resume(const std::string& run_dir) {
   RenderSettings settings = parse_render_settings(folder.read_settings(), source);
   auto params = evaluate_frame_params(zoom_schedule_settings(settings), settings.seed.seed, source);
   auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, {}, {}});
-  prepare_images(impl->settings, impl->init_image, impl->color_image);
+  prepare_images(impl->settings, impl->init_image, impl->color_image, impl->keyframe_images);
   if (auto state = load_run_state(folder)) {
     if (state->total_frames != settings.frames)
       throw FileError(folder.journal_path() + ": expected a journal for " + std::to_string(settings.frames) + " frames, got " +
@@ -152,7 +163,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   const RenderSettings& s = impl.settings;
   RunState& state = impl.state;
   const int total = s.frames;
-  const int cadence = s.generation.cadence;
+  const int cadence = s.animation_mode == "Interpolation" ? 1 : s.generation.cadence;
   auto say = [&](const std::string& line) {
     if (callbacks.on_message) callbacks.on_message(line);
   };
@@ -171,35 +182,27 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   result.run_dir = impl.folder.dir();
   result.frames = total;
   result.resumed_from = state.next_frame;
-  auto write_video = [&]() {
-    if (s.output.write_video) {
-      video::VideoOptions options;
-      options.path = s.output.video.empty() ? impl.folder.default_video_path() : s.output.video;
-      options.codec = video::codec_from_extension(options.path);
-      options.fps = video::frame_rate_from_double(s.fps);
-      options.width = s.width;
-      options.height = s.height;
-      options.crf = s.output.crf;
-      options.preset = s.output.x264_preset;
-      std::error_code ec;
-      fs::path parent = fs::path(options.path).parent_path();
-      if (!parent.empty()) fs::create_directories(parent, ec);
-      auto writer = video::open_video_writer(options);
-      for (int j = 0; j < total; ++j) writer->write(impl.folder.read_frame(j));
-      writer->finish();
-      result.video_path = options.path;
-      say("video: " + options.path);
-    }
+  // Settings that would do nothing are named before the first frame (never silently).
+  if (state.next_frame < total)
+    for (const std::string& warning : render_warnings(s, impl.params, backend.name() != "preview")) say("warning: " + warning);
+
+  auto finish_video = [&](RenderVideo* video) {
+    if (!video) return;
+    result.video_path = video->finish();
+    say("video: " + result.video_path);
   };
 
   if (s.animation_mode == "zoom") {
     render_zoom_frames(ZoomRenderInputs{s, impl.params, impl.folder, impl.init_image, impl.color_image}, state, backend,
                        callbacks);
-    write_video();
+    finish_video(RenderVideo::open(s, impl.folder, total).get());
     return result;
   }
 
   if (state.next_frame < total) backend.prepare(prompt_texts(impl.params, state.next_frame, total), impl.folder.dir());
+
+  // Frames stream into the encoder as they are made; the PNGs stay the record --resume reads.
+  std::unique_ptr<RenderVideo> video = RenderVideo::open(s, impl.folder, state.next_frame);
 
   RenderProgress progress;
   progress.total_frames = total;
@@ -213,7 +216,11 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     const FrameParams& params = impl.params[static_cast<std::size_t>(j)];
     progress.frame = j;
     progress.step = progress.total_steps = 0;
-    progress.diffused = j % cadence == 0;
+    const auto keyframe_image = impl.keyframe_images.find(j);
+    const bool from_image = keyframe_image != impl.keyframe_images.end();
+    // Interpolation mode: every frame from its (blended) prompts alone, no warp, no cadence.
+    const bool interpolation = s.animation_mode == "Interpolation";
+    progress.diffused = j % cadence == 0 || from_image || interpolation;
 
     if (progress.diffused) {
       DiffusionRequest request = diffusion_request(s, params, j, seeds.take(j));
@@ -225,8 +232,12 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
       };
 
       cv::Mat output;
-      if (j == 0) {
-        output = render_first_frame(backend, frame_ops, impl.init_image, s, request, on_step);
+      if (j == 0 || interpolation) {
+        output = render_first_frame(backend, frame_ops, j == 0 ? impl.init_image : cv::Mat(), s, request, on_step);
+      } else if (from_image) {
+        // A story segment's own start: diffused from its image as frame 0 is; no tween across it.
+        output = render_first_frame(backend, frame_ops, keyframe_image->second, s, request, on_step);
+        state.turbo_next.reset();
       } else {
         request.denoise = params.denoise;
         const CadenceBuffer& previous = *state.turbo_next;  // the last diffused frame, warped up to j-1
@@ -262,14 +273,17 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     else
       frame = state.turbo_next->image;
 
-    impl.folder.write_frame(j, ops::to_u8_rgb(frame));
+    cv::Mat frame8 = ops::to_u8_rgb(frame);
+    impl.folder.write_frame(j, frame8);
+    if (video) video->add(frame8);
     state.next_frame = j + 1;
+    frame_ops.observe_output(frame, j);
     state.color_reference = frame_ops.color_reference();
     save_run_state(impl.folder, state);
     report();
   }
 
-  write_video();
+  finish_video(video.get());
   return result;
 }
 

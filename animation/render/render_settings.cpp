@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kModes = {"2D", "3D", "None", "zoom"};
+const std::vector<std::string> kModes = {"2D", "3D", "None", "Interpolation", "zoom"};
 const std::vector<std::string> kSeedBehaviors = {"iter", "fixed", "random", "ladder", "alternate", "schedule"};
 const std::vector<std::string> kColorModes = {"None", "RGB", "HSV", "LAB", "Image"};
 const std::vector<std::string> kNoiseTypes = {"uniform", "perlin"};
@@ -30,7 +30,7 @@ const std::vector<std::string> kInterpolations = {"linear", "step", "cubic"};
 const std::vector<std::string> kDevices = {"cpu", "cuda"};
 const std::vector<std::string> kDtypes = {"auto", "fp32", "bf16", "fp16"};
 const std::vector<std::string> kOffloadModes = {"none", "model", "sequential"};
-const std::vector<std::string> kSamplers = {"ddpm", "ddim"};
+const std::vector<std::string> kSamplers = {"ddpm", "ddim", "original", "flash"};
 const std::vector<std::string> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
                                                "medium",    "slow",      "slower",   "veryslow"};
 
@@ -57,6 +57,7 @@ void read_motion(ObjectReader& r, MotionSettings& m, const std::string& base_dir
   r.read_schedule("rotation_3d_y", m.rotation_3d_y);
   r.read_schedule("rotation_3d_z", m.rotation_3d_z);
   r.read("enable_perspective_flip", m.enable_perspective_flip);
+  r.read("flip_drops_translation", m.flip_drops_translation);
   r.read_schedule("perspective_flip_theta", m.perspective_flip_theta);
   r.read_schedule("perspective_flip_phi", m.perspective_flip_phi);
   r.read_schedule("perspective_flip_gamma", m.perspective_flip_gamma);
@@ -105,8 +106,13 @@ void read_generation(ObjectReader& r, GenerationSettings& g, const std::string& 
   r.read("color_coherence_image", g.color_coherence_image);
   g.color_coherence_image = resolve(g.color_coherence_image, base_dir);
   check_image_file(r, "color_coherence_image", g.color_coherence_image);
+  r.read_choice("color_reference", g.color_reference, {"first_frame", "previous", "image"});
+  r.read("color_reference_every", g.color_reference_every, 1, 100000);
+  r.read("color_strength", g.color_strength, 0.0, 1.0);
   if (g.color_coherence == "Image" && g.color_coherence_image.empty())
     r.issue("color_coherence_image", "expected a reference image file because color_coherence is \"Image\", got none");
+  if (g.color_reference == "image" && g.color_coherence_image.empty())
+    r.issue("color_coherence_image", "expected a reference image file because color_reference is \"image\", got none");
   r.read("cadence", g.cadence, 1, 50);
   r.read("init_denoise", g.init_denoise, 0.0, 1.0);
 }
@@ -134,11 +140,18 @@ void read_model(ObjectReader& r, ModelSettings& m) {
   r.read_choice("offload", m.offload, kOffloadModes);
 }
 
-void read_output(ObjectReader& r, OutputSettings& o) {
+void read_output(ObjectReader& r, OutputSettings& o, const std::string& base_dir) {
   r.read("video", o.video);
   r.read("crf", o.crf, 0, 51);
   r.read_choice("x264_preset", o.x264_preset, kX264Presets);
   r.read("write_video", o.write_video);
+  r.read("soundtrack", o.soundtrack);
+  o.soundtrack = resolve(o.soundtrack, base_dir);
+  std::error_code ec;
+  if (!o.soundtrack.empty() && !fs::is_regular_file(o.soundtrack, ec))
+    r.issue("soundtrack", "expected an existing audio file, got \"" + o.soundtrack + "\" (not found)");
+  r.read("soundtrack_offset", o.soundtrack_offset, -36000.0, 36000.0);
+  r.read("interpolate", o.interpolate, 1, 10);
 }
 
 void read_prompts(ObjectReader& r, json& prompts) {
@@ -157,6 +170,33 @@ void read_prompts(ObjectReader& r, json& prompts) {
       r.issue("prompts." + it.key(), "expected a prompt string or {\"prompt\": ..., \"negative\": ...}, got " + json_type_name(p));
   }
   prompts = v;
+}
+
+void read_keyframe_images(ObjectReader& r, std::map<int, std::string>& images, const std::string& base_dir) {
+  if (!r.has("keyframe_images")) return;
+  const json& v = r.raw().at("keyframe_images");
+  if (!v.is_object()) return r.issue("keyframe_images", "expected an object of frame -> image file, got " + json_type_name(v));
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string key = "keyframe_images." + it.key();
+    int frame = 0;
+    std::size_t used = 0;
+    try {
+      frame = std::stoi(it.key(), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != it.key().size() || frame < 1) {
+      r.issue(key, "expected a frame number >= 1 as the key (frame 0 uses init_image), got \"" + it.key() + "\"");
+      continue;
+    }
+    if (!it.value().is_string()) {
+      r.issue(key, "expected an image file name, got " + json_type_name(it.value()));
+      continue;
+    }
+    std::string path = resolve(it.value().get<std::string>(), base_dir);
+    check_image_file(r, key, path);
+    images[frame] = path;
+  }
 }
 
 void read_story(ObjectReader& r, std::vector<StorySegment>& story, const std::string& base_dir) {
@@ -225,15 +265,17 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   r.read_choice("interpolation", s.interpolation, kInterpolations);
   read_prompts(r, s.prompts);
   r.read("negative_prompt", s.negative_prompt);
-  r.read("prompt_blend_frames", s.prompt_blend_frames, 0, 100000);
+  r.read("prompt_blend_frames", s.prompt_blend_frames, -1, 100000);
+  r.read("prompt_blend_schedule", s.prompt_blend_schedule);
   r.read("init_image", s.init_image);
   s.init_image = resolve(s.init_image, base_dir);
   check_image_file(r, "init_image", s.init_image);
+  read_keyframe_images(r, s.keyframe_images, base_dir);
   r.read_object("motion", [&](ObjectReader& o) { read_motion(o, s.motion, base_dir); });
   r.read_object("generation", [&](ObjectReader& o) { read_generation(o, s.generation, base_dir); });
   r.read_object("seed", [&](ObjectReader& o) { read_seed(o, s.seed); });
   r.read_object("model", [&](ObjectReader& o) { read_model(o, s.model); });
-  r.read_object("output", [&](ObjectReader& o) { read_output(o, s.output); });
+  r.read_object("output", [&](ObjectReader& o) { read_output(o, s.output, base_dir); });
   r.read_object("zoom", [&](ObjectReader& o) {
     o.read("factor", s.zoom.factor, 1.01, 16.0);
     o.read("keyframes", s.zoom.keyframes, 1, 10000);
@@ -288,6 +330,14 @@ RenderSettings load_render_settings(const std::string& path) {
   return parse_render_settings(preset, path, fs::path(path).parent_path().string());
 }
 
+namespace {
+json keyframe_images_json(const std::map<int, std::string>& images) {
+  json out = json::object();
+  for (const auto& [frame, path] : images) out[std::to_string(frame)] = path;
+  return out;
+}
+}  // namespace
+
 json to_json(const RenderSettings& s) {
   const auto& m = s.motion;
   const auto& g = s.generation;
@@ -308,13 +358,16 @@ json to_json(const RenderSettings& s) {
       {"prompts", s.prompts},
       {"negative_prompt", s.negative_prompt},
       {"prompt_blend_frames", s.prompt_blend_frames},
+      {"prompt_blend_schedule", s.prompt_blend_schedule},
       {"init_image", s.init_image},
+      {"keyframe_images", keyframe_images_json(s.keyframe_images)},
       {"motion",
        {{"angle", m.angle}, {"zoom", m.zoom}, {"translation_x", m.translation_x}, {"translation_y", m.translation_y},
         {"translation_z", m.translation_z}, {"transform_center_x", m.transform_center_x},
         {"transform_center_y", m.transform_center_y}, {"rotation_3d_x", m.rotation_3d_x},
         {"rotation_3d_y", m.rotation_3d_y}, {"rotation_3d_z", m.rotation_3d_z},
-        {"enable_perspective_flip", m.enable_perspective_flip}, {"perspective_flip_theta", m.perspective_flip_theta},
+        {"enable_perspective_flip", m.enable_perspective_flip}, {"flip_drops_translation", m.flip_drops_translation},
+        {"perspective_flip_theta", m.perspective_flip_theta},
         {"perspective_flip_phi", m.perspective_flip_phi}, {"perspective_flip_gamma", m.perspective_flip_gamma},
         {"perspective_flip_fv", m.perspective_flip_fv}, {"fov", m.fov}, {"near", m.near}, {"far", m.far},
         {"border", m.border}, {"padding_mode", m.padding_mode}, {"sampling_mode", m.sampling_mode},
@@ -328,13 +381,17 @@ json to_json(const RenderSettings& s) {
          {{"kernel", g.anti_blur.kernel}, {"sigma", g.anti_blur.sigma}, {"amount", g.anti_blur.amount},
           {"threshold", g.anti_blur.threshold}}},
         {"color_coherence", g.color_coherence}, {"color_coherence_image", g.color_coherence_image},
+        {"color_reference", g.color_reference}, {"color_reference_every", g.color_reference_every},
+        {"color_strength", g.color_strength},
         {"cadence", g.cadence}, {"init_denoise", g.init_denoise}}},
       {"seed", {{"seed", s.seed.seed}, {"behavior", s.seed.behavior}, {"iter_n", s.seed.iter_n}, {"schedule", s.seed.schedule}}},
       {"model", {{"dir", s.model.dir}, {"device", s.model.device}, {"dtype", s.model.dtype}, {"variant", s.model.variant}, {"sampler", s.model.sampler}, {"offload", s.model.offload}}},
       {"zoom",
        {{"factor", s.zoom.factor}, {"keyframes", s.zoom.keyframes}, {"frames_per_keyframe", s.zoom.frames_per_keyframe},
         {"direction", s.zoom.direction}, {"mask_blur", s.zoom.mask_blur}, {"denoise", s.zoom.denoise}}},
-      {"output", {{"video", s.output.video}, {"crf", s.output.crf}, {"x264_preset", s.output.x264_preset}, {"write_video", s.output.write_video}}},
+      {"output", {{"video", s.output.video}, {"crf", s.output.crf}, {"x264_preset", s.output.x264_preset}, {"write_video", s.output.write_video},
+                  {"soundtrack", s.output.soundtrack}, {"soundtrack_offset", s.output.soundtrack_offset},
+                  {"interpolate", s.output.interpolate}}},
   };
   if (!s.story_motion.fields.empty())
     out["story_motion"] = {{"mode", s.story_motion.mode}, {"transition", s.story_motion.transition}, {"fields", s.story_motion.fields}};

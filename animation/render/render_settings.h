@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct MotionSettings {
   std::string rotation_3d_y = "0:(0)";
   std::string rotation_3d_z = "0:(0)";
   bool enable_perspective_flip = false;
+  // Deforum compatibility (2D): its np.matmul(bM, R, T) passes T as numpy's output buffer, so
+  // translation_x/y do nothing while the flip is on. True reproduces that; false applies them.
+  bool flip_drops_translation = false;
   std::string perspective_flip_theta = "0:(0)";  // degrees
   std::string perspective_flip_phi = "0:(0)";
   std::string perspective_flip_gamma = "0:(0)";
@@ -59,7 +63,13 @@ struct GenerationSettings {
   std::string contrast = "0:(1.0)";  // gain on pixel values
   AntiBlurSettings anti_blur;
   std::string color_coherence = "LAB";  // None, RGB, HSV, LAB, Image
-  std::string color_coherence_image;    // reference image file for "Image"
+  std::string color_coherence_image;    // reference image file for "Image" and color_reference "image"
+  // What colour coherence matches against: "first_frame" (Deforum's default), "previous" (a
+  // rolling reference: every color_reference_every-th output frame replaces it), "image"
+  // (color_coherence_image). color_strength blends the matched frame with the unmatched one.
+  std::string color_reference = "first_frame";
+  int color_reference_every = 1;
+  double color_strength = 1.0;
   int cadence = 1;                      // diffuse every C-th frame, tween the rest
   double init_denoise = 0.65;           // frame 0 from an init image: fraction re-run (1 = ignore init)
 };
@@ -85,6 +95,9 @@ struct OutputSettings {
   int crf = 17;            // x264 quality
   std::string x264_preset = "medium";
   bool write_video = true;
+  std::string soundtrack;   // audio file muxed into the video, cut to its length; "" = none
+  double soundtrack_offset = 0;  // seconds: > 0 delays the sound, < 0 skips its start
+  int interpolate = 1;      // > 1: optical-flow frames raise the video's rate by this factor
 };
 
 // Zoom clips (animation_mode "zoom", spec deforum.md 5): keyframe 0 from the prompt or the
@@ -104,7 +117,7 @@ struct ZoomSettings {
 struct StorySegment {
   std::string prompt;
   std::string negative;
-  std::string init_image;     // used by the first segment only (frame 0)
+  std::string init_image;     // the segment's first frame from this image (frame 0: init_image)
   double duration = 2.0;      // seconds
   std::string motion = "live";  // a motion preset name (presets/)
   double acceleration = 1.0;  // scales the preset's motion
@@ -127,12 +140,17 @@ struct RenderSettings {
   int height = 512;
   double fps = 12;
   int frames = 48;       // frame count (or "duration" in seconds in the file)
-  std::string animation_mode = "2D";  // 2D, 3D, None, zoom
+  std::string animation_mode = "2D";  // 2D, 3D, None, Interpolation, zoom
   std::string interpolation = "linear";  // keyframe interpolation of every schedule
   nlohmann::json prompts = nlohmann::json::object({{"0", "a beautiful landscape, highly detailed"}});
   std::string negative_prompt;   // appended to every frame's negative prompt (Deforum's animation_prompts_negative)
   int prompt_blend_frames = 0;   // cross-fade length between prompts, in frames (0 = hard switch)
+  std::string prompt_blend_schedule;  // "" = linear; else the next prompt's weight per frame (0..1) within a blend
   std::string init_image;        // frame 0 from this image instead of text-to-image
+  // Later frames started afresh from an image (a story segment's init_image): frame -> file.
+  // The frame is diffused from the image at init_denoise, as frame 0 is, instead of from the
+  // warped previous frame; the cadence does not blend across it.
+  std::map<int, std::string> keyframe_images;
   MotionSettings motion;
   GenerationSettings generation;
   SeedSettings seed;

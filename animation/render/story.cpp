@@ -70,7 +70,10 @@ RenderSettings expand_story(const RenderSettings& settings, const MotionPresetLo
     int end = std::max(start + 1, static_cast<int>(std::lround(elapsed * settings.fps)));
     if (!segment.prompt.empty())
       prompts[std::to_string(start)] = segment.prompt + (segment.negative.empty() ? "" : " --neg " + segment.negative);
-    if (i == 0 && !segment.init_image.empty()) out.init_image = segment.init_image;
+    if (!segment.init_image.empty()) {
+      if (start == 0) out.init_image = segment.init_image;
+      else out.keyframe_images[start] = segment.init_image;  // the segment starts from its image
+    }
 
     RenderSettings motion;
     try {

@@ -13,7 +13,7 @@ namespace k3::anim {
 using MotionPresetLoader = std::function<RenderSettings(const std::string& name)>;
 
 // Returns the settings with `story` replaced by prompts, motion schedules, the frame count,
-// the animation mode and frame 0's init image. Segment i starts at frame round(T_i * fps),
+// the animation mode, frame 0's init image and the later segments' images (keyframe_images). Segment i starts at frame round(T_i * fps),
 // T_i the sum of the earlier durations (deforum-kandinsky assumed 24 fps for the motion and
 // the real fps for the prompts; here both use the real fps). Throws k3::ConfigError naming
 // story[i].motion when a motion preset is unknown or has no story_motion.

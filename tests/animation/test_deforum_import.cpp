@@ -2,9 +2,11 @@
 #include "animation/render/deforum_import.h"
 #include "animation/render/render_settings.h"
 #include "src/errors.h"
+#include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -79,7 +81,7 @@ TEST_CASE("an A1111 settings file converts key by key and lists the unsupported 
   for (const auto& w : result.warnings) reported.insert(w.key);
   std::set<std::string> expected = {"sampler", "tiling", "restore_faces", "aspect_ratio_schedule",
                                     "aspect_ratio_use_old_formula", "enable_subseed_scheduling", "subseed_schedule",
-                                    "skip_video_creation", "sd_model_name", "deforum_git_commit_id"};
+                                    "sd_model_name", "deforum_git_commit_id"};
   CHECK(reported == expected);
   // The converted preset is a valid preset.
   CHECK_NOTHROW(parse_render_settings(p, "converted.json"));
@@ -158,4 +160,86 @@ TEST_CASE("a supported key with a value of the wrong type names the key", "[unit
   } catch (const k3::ConfigError& e) {
     CHECK_THAT(std::string(e.what()), Catch::Contains("W: expected a number"));
   }
+}
+
+namespace {
+std::set<std::string> warned_keys(const DeforumImport& result) {
+  std::set<std::string> keys;
+  for (const auto& w : result.warnings) keys.insert(w.key);
+  return keys;
+}
+}  // namespace
+
+// Files of the same form as the A1111 extension's default_settings.txt (init_image null,
+// diffusion_redo "0", every output key) and its tests' settings file (init_image "None",
+// diffusion_redo 0): both import, list only keys the file has, and read the output keys.
+TEST_CASE("files of the form of Deforum's default and test settings import", "[unit][render]") {
+  for (const char* name : {"deforum-defaults-form.json", "deforum-testsettings-form.json"}) {
+    INFO(name);
+    const std::string path = k3::test::source_dir() + "/tests/animation/data/" + name;
+    json file = json::parse(std::ifstream(path));
+    DeforumImport result = import_deforum_file(path);
+    std::set<std::string> warned = warned_keys(result);
+    for (const auto& key : warned) CHECK(file.contains(key));
+    for (const char* quiet : {"init_image", "soundtrack_path", "add_soundtrack", "frame_interpolation_engine",
+                              "frame_interpolation_x_amount", "frame_interpolation_keep_imgs", "diffusion_redo",
+                              "skip_video_creation", "make_gif", "delete_imgs", "reroll_patience", "strength_0_no_init"})
+      CHECK(warned.count(quiet) == 0);
+    for (const char* listed : {"sampler", "tiling", "cn_1_enabled", "hybrid_motion", "fill", "init_images", "mask_file"})
+      CHECK(warned.count(listed) == 1);
+    CHECK(result.preset["init_image"] == "");
+    CHECK(result.preset["output"]["interpolate"] == 1);
+    CHECK(result.preset["output"]["soundtrack"] == "");
+    CHECK(result.preset["prompts"]["30"].get<std::string>().find("storm") != std::string::npos);
+    CHECK_NOTHROW(parse_render_settings(result.preset, name));
+  }
+}
+
+TEST_CASE("null is accepted wherever Deforum writes it; unsupported null keys are still listed", "[unit][render]") {
+  json settings = {{"W", 512},
+                   {"init_image", nullptr},
+                   {"use_init", true},
+                   {"seed", nullptr},
+                   {"strength_schedule", nullptr},
+                   {"soundtrack_path", nullptr},
+                   {"add_soundtrack", "File"},
+                   {"prompts", nullptr},
+                   {"color_coherence_image_path", nullptr},
+                   {"mask_file", nullptr}};
+  DeforumImport result = import_deforum_settings(settings, "nulls.txt");
+  INFO(result.preset.dump(2));
+  CHECK(result.preset["init_image"] == "");
+  CHECK(result.preset["output"]["soundtrack"] == "");
+  CHECK(warned_keys(result) == std::set<std::string>{"mask_file"});
+}
+
+TEST_CASE("Deforum's soundtrack and frame interpolation keys map to the output section", "[unit][render]") {
+  json settings = {{"add_soundtrack", "File"},
+                   {"soundtrack_path", "music/track.wav"},
+                   {"frame_interpolation_engine", "FILM"},
+                   {"frame_interpolation_x_amount", 3},
+                   {"frame_interpolation_keep_imgs", false},
+                   {"skip_video_creation", false}};
+  DeforumImport result = import_deforum_settings(settings, "sound.txt");
+  CHECK(result.preset["output"]["soundtrack"] == "music/track.wav");
+  CHECK(result.preset["output"]["interpolate"] == 3);
+  CHECK(result.preset["output"]["write_video"] == true);
+  CHECK(warned_keys(result) == std::set<std::string>{"frame_interpolation_engine"});
+
+  settings["soundtrack_path"] = "https://example.com/a.mp3";
+  settings["frame_interpolation_engine"] = "None";
+  settings["frame_interpolation_slow_mo_enabled"] = true;  // no effect with the engine off
+  result = import_deforum_settings(settings, "sound.txt");
+  CHECK(result.preset["output"]["interpolate"] == 1);
+  CHECK(warned_keys(result) == std::set<std::string>{"soundtrack_path"});
+
+  settings["add_soundtrack"] = "Init Video";
+  CHECK(warned_keys(import_deforum_settings(settings, "sound.txt")).count("add_soundtrack") == 1);
+}
+
+TEST_CASE("Deforum's numbers written as strings and bools compare by meaning", "[unit][render]") {
+  json settings = {{"diffusion_redo", 0}, {"legacy_colormatch", "False"}, {"perlin_w", 8.0}, {"optical_flow_cadence", "None"}};
+  CHECK(import_deforum_settings(settings, "types.txt").warnings.empty());
+  settings["diffusion_redo"] = "2";
+  CHECK(warned_keys(import_deforum_settings(settings, "types.txt")) == std::set<std::string>{"diffusion_redo"});
 }

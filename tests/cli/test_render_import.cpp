@@ -43,3 +43,20 @@ TEST_CASE("import-deforum reports a file that is not JSON as a file error", "[un
   CHECK(result.exit_code == 3);
   CHECK_THAT(result.output, Catch::Contains("settings.txt"));
 }
+
+TEST_CASE("files of the form of Deforum's default and test settings import and render in preview", "[unit][cli][render]") {
+  for (const char* name : {"deforum-defaults-form.json", "deforum-testsettings-form.json"}) {
+    INFO(name);
+    TempDir dir("import-deforum-forms");
+    std::string file = k3::test::source_dir() + "/tests/animation/data/" + name;
+    auto imported = run(shell_quote(k3anim_path()) + " import-deforum " + shell_quote(file) + " -o " + shell_quote(dir / "preset.json"));
+    INFO(imported.output);
+    REQUIRE(imported.exit_code == 0);
+    CHECK(imported.output.find("soundtrack_path:") == std::string::npos);
+    CHECK(imported.output.find("init_image:") == std::string::npos);
+    auto render = run(shell_quote(k3anim_path()) + " --quiet render " + shell_quote(dir / "preset.json") +
+                      " --preview --set width=64 --set height=64 --frames 3 --run-dir " + shell_quote(dir / "run"));
+    INFO(render.output);
+    CHECK(render.exit_code == 0);
+  }
+}

@@ -111,7 +111,7 @@ TEST_CASE("2D warp with perspective flip keeps or drops the translation", "[unit
   Warp2D warp;
   warp.translation_x = 10.0;
   warp.perspective_flip = PerspectiveFlip{};
-  warp.perspective_flip->legacy_unit_w = false;
+  warp.perspective_flip->deforum_arithmetic = false;
   const cv::Matx33d kept = warp_2d_matrix(size, warp);
   CHECK(std::abs(kept(0, 2) - 10.0) < 1e-6);  // zero flip angles: flip = identity, translation kept
   warp.drop_translation_with_flip = true;
