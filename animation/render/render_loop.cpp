@@ -6,6 +6,7 @@
 
 #include "animation/render/first_frame.h"
 
+#include "animation/fault_point.h"
 #include "animation/ops/image_convert.h"
 #include "animation/render/frame_ops.h"
 #include "animation/render/frame_params.h"
@@ -108,6 +109,7 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   RunFolder folder = RunFolder::create(run_dir.empty() ? default_run_dir(settings.name) : run_dir);
   try {
     folder.write_settings(to_json(settings));
+    fault_point("settings.written");
   } catch (...) {
     folder.remove_created();
     throw;
@@ -169,9 +171,14 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
       std::error_code ec;
       fs::path parent = fs::path(options.path).parent_path();
       if (!parent.empty()) fs::create_directories(parent, ec);
+      fault_point("video.before");
       auto writer = video::open_video_writer(options);
-      for (int j = 0; j < total; ++j) writer->write(impl.folder.read_frame(j));
+      for (int j = 0; j < total; ++j) {
+        writer->write(impl.folder.read_frame(j));
+        fault_point("video.frame");
+      }
       writer->finish();
+      fault_point("video.after");
       result.video_path = options.path;
       say("video: " + options.path);
     }
