@@ -6,7 +6,7 @@
 # The run starts from the target's seeds in tests/fuzz/corpus/<target>/ and grows a working
 # corpus in $K3_FUZZ_BUILD/corpus-<target>/; crashes, leaks and timeouts are written to
 # $K3_FUZZ_BUILD/artifacts-<target>/. Copy each into tests/fuzz/corpus/<target>/ once fixed, so
-# that the normal build replays it (CTest "fuzz: <target> corpus").
+# that the normal build replays it (CTest fuzz-corpus-<target>).
 # Installs clang and the libFuzzer/sanitizer runtimes (libclang-rt-14-dev) if missing.
 # Runs under `nice -n 10` with one job: the machines are shared.
 set -euo pipefail

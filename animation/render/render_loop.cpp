@@ -192,9 +192,12 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   }
 
   if (state.next_frame < total) {
+    // Every prompt of the whole run, in the same order, also when resuming: the text encoder
+    // runs them as one batch, and a row's embedding can differ in the last bits with the batch
+    // around it (BLAS blocking), which the next frames amplify. Same batch, same embeddings.
     std::vector<std::string> prompts;
     std::set<std::string> seen;
-    for (int f = state.next_frame; f < total; ++f) {
+    for (int f = 0; f < total; ++f) {
       const auto& p = impl.params[static_cast<std::size_t>(f)].prompt;
       for (const std::string* text : {&p.prompt, &p.negative, &p.next_prompt, &p.next_negative})
         if (seen.insert(*text).second) prompts.push_back(*text);

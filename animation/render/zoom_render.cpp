@@ -119,7 +119,7 @@ void render_zoom_frames(const ZoomRenderInputs& in, RunState& state, FrameBacken
   if (made.keyframes_done <= last_keyframe) {
     std::vector<std::string> prompts;
     std::set<std::string> seen;
-    for (int k = made.keyframes_done; k <= last_keyframe; ++k) {
+    for (int k = 0; k <= last_keyframe; ++k) {  // all of them, as the render loop (same batch, same embeddings)
       const auto& p = in.params[static_cast<std::size_t>(k)].prompt;
       for (const std::string* text : {&p.prompt, &p.negative, &p.next_prompt, &p.next_negative})
         if (seen.insert(*text).second) prompts.push_back(*text);
