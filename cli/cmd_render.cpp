@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/render_progress.h"
 #include "cli/resume_arguments.h"
+#include "src/bounded_json.h"
 #include "src/errors.h"
 #include "src/generator.h"
 #include "src/byte_size.h"
@@ -45,13 +46,7 @@ struct RenderOptions {
 };
 
 nlohmann::json read_preset_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw k3::FileError("cannot open preset " + path);
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw k3::FileError(path + ": expected valid JSON, got a parse error: " + e.what());
-  }
+  return k3::read_bounded_json_file(path);
 }
 
 RenderSettings load_motion_preset(const std::string& name) {

@@ -10,7 +10,7 @@ if(K3_SANITIZE)
   add_compile_options(-fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 endif()
 
-if(K3_FUZZ AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+if(K3_FUZZ_ONLY AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
@@ -24,7 +24,7 @@ function(k3_target_defaults target)
   endif()
 endfunction()
 
-if(K3_SCHEDULES_ONLY)
+if(K3_SCHEDULES_ONLY OR K3_FUZZ_ONLY)
   return()
 endif()
 

@@ -2,6 +2,7 @@
 // "model.safetensors.index.fp16.json") and transformers' sharded index format (weight_map).
 #include "src/model_folder.h"
 
+#include "src/bounded_json.h"
 #include "src/errors.h"
 
 #include <sys/stat.h>
@@ -56,15 +57,8 @@ std::vector<std::string> shards_of_index(const std::string& index_path, const st
 }  // namespace
 
 nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw FileError(path + ": expected a readable JSON file, got none");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  try {
-    return nlohmann::json::parse(buffer.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw FileError(path + ": expected valid JSON, got a parse error (" + e.what() + ")");
-  }
+  if (!std::ifstream(path)) throw FileError(path + ": expected a readable JSON file, got none");
+  return read_bounded_json_file(path);
 }
 
 ModelFolder ModelFolder::open(const std::string& dir, const std::string& variant) {

@@ -5,24 +5,21 @@
 #include "src/errors.h"
 
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace k3::pickle {
 
 namespace {
 
-ValuePtr make(Value::Kind kind) {
-  auto v = std::make_shared<Value>();
-  v->kind = kind;
-  return v;
-}
 
-torch::ScalarType storage_dtype(const std::string& global, const std::string& where) {
-  static const std::map<std::string, torch::ScalarType> types = {
-      {"torch.FloatStorage", torch::kFloat},   {"torch.HalfStorage", torch::kHalf},
-      {"torch.BFloat16Storage", torch::kBFloat16}, {"torch.DoubleStorage", torch::kDouble},
-      {"torch.LongStorage", torch::kLong},     {"torch.IntStorage", torch::kInt},
-      {"torch.ShortStorage", torch::kShort},   {"torch.CharStorage", torch::kChar},
-      {"torch.ByteStorage", torch::kByte},     {"torch.BoolStorage", torch::kBool}};
+c10::ScalarType storage_dtype(const std::string& global, const std::string& where) {
+  static const std::map<std::string, c10::ScalarType> types = {
+      {"torch.FloatStorage", c10::kFloat},   {"torch.HalfStorage", c10::kHalf},
+      {"torch.BFloat16Storage", c10::kBFloat16}, {"torch.DoubleStorage", c10::kDouble},
+      {"torch.LongStorage", c10::kLong},     {"torch.IntStorage", c10::kInt},
+      {"torch.ShortStorage", c10::kShort},   {"torch.CharStorage", c10::kChar},
+      {"torch.ByteStorage", c10::kByte},     {"torch.BoolStorage", c10::kBool}};
   auto it = types.find(global);
   if (it == types.end()) throw FileError(where + ": expected a torch storage type, got " + global);
   return it->second;
@@ -32,6 +29,27 @@ class Parser {
  public:
   Parser(const std::uint8_t* data, std::size_t size, std::string source)
       : data_(data), size_(size), source_(std::move(source)) {}
+  // Every value made is also held in made_: emptying each one's children first makes the
+  // teardown flat, so neither a deep chain (recursive destructors) nor a value that contains
+  // itself (a shared_ptr cycle: a leak) survives a failed or finished parse.
+  ~Parser() {
+    for (const auto& v : made_) {
+      if (kept_.count(v.get())) continue;
+      v->items.clear();
+      v->entries.clear();
+    }
+  }
+
+  ValuePtr parse() {
+    ValuePtr root = run();
+    try {
+      check_tree(root);
+    } catch (...) {
+      kept_.clear();  // nothing is kept: tear everything down flat
+      throw;
+    }
+    return root;
+  }
 
   ValuePtr run() {
     while (true) {
@@ -110,6 +128,80 @@ class Parser {
   }
 
  private:
+  ValuePtr make(Value::Kind kind) {
+    if (made_.size() >= kMaxPickleValues)
+      fail(pos_, "at most " + std::to_string(kMaxPickleValues) + " values (kMaxPickleValues)", "more");
+    auto v = std::make_shared<Value>();
+    v->kind = kind;
+    made_.push_back(v);
+    return v;
+  }
+
+  // Depth-first walk without recursion over the value graph: refuses a value that contains
+  // itself, nesting deeper than kMaxPickleDepth, and a result longer than kMaxPickleValues to walk
+  // as a tree (a small pickle can share one list many times over: the lengths are summed per
+  // value, not walked). Checks every tensor's layout and marks what the caller keeps.
+  void check_tree(const ValuePtr& root) {
+    struct Frame {
+      const Value* value;
+      std::size_t next_child;
+    };
+    std::unordered_map<const Value*, std::size_t> walk_length;  // values finished
+    std::unordered_set<const Value*> on_path;
+    std::vector<Frame> path{{root.get(), 0}};
+    on_path.insert(root.get());
+    auto child = [](const Value* v, std::size_t i) -> const Value* {
+      if (i < v->items.size()) return v->items[i].get();
+      i -= v->items.size();
+      if (i < 2 * v->entries.size()) return (i % 2 ? v->entries[i / 2].second : v->entries[i / 2].first).get();
+      return nullptr;
+    };
+    while (!path.empty()) {
+      Frame& f = path.back();
+      const Value* c = child(f.value, f.next_child++);
+      if (c) {
+        if (walk_length.count(c)) continue;
+        if (on_path.count(c)) fail(size_, "a tree of values", "a value that contains itself");
+        if (path.size() >= static_cast<std::size_t>(kMaxPickleDepth))
+          fail(size_, "values nested at most " + std::to_string(kMaxPickleDepth) + " deep (kMaxPickleDepth)", "deeper");
+        on_path.insert(c);
+        path.push_back({c, 0});
+        continue;
+      }
+      std::size_t length = 1;
+      for (std::size_t i = 0; (c = child(f.value, i)); ++i) length += walk_length.at(c);
+      if (length > kMaxPickleValues)
+        fail(size_, "a result of at most " + std::to_string(kMaxPickleValues) + " values when walked (kMaxPickleValues)",
+             "more (values shared many times over)");
+      if (f.value->kind == Value::Kind::Tensor) check_tensor(f.value->tensor);
+      walk_length[f.value] = length;
+      kept_.insert(f.value);
+      on_path.erase(f.value);
+      path.pop_back();
+    }
+  }
+
+  void check_tensor(const TensorMeta& t) const {
+    const std::string what = "tensor of storage '" + t.storage_key + "'";
+    if (t.sizes.size() != t.strides.size())
+      fail(size_, what + ": as many strides as sizes", std::to_string(t.strides.size()) + " strides for " + std::to_string(t.sizes.size()) + " sizes");
+    if (t.storage_offset < 0 || t.storage_numel < 0)
+      fail(size_, what + ": a non-negative storage offset and size", std::to_string(t.storage_offset) + " and " + std::to_string(t.storage_numel));
+    // The last element addressed, in checked arithmetic; an empty tensor addresses nothing.
+    int64_t last = t.storage_offset;
+    bool empty = false;
+    for (std::size_t d = 0; d < t.sizes.size(); ++d) {
+      if (t.sizes[d] < 0 || t.strides[d] < 0)
+        fail(size_, what + ": non-negative sizes and strides", std::to_string(t.sizes[d]) + " and " + std::to_string(t.strides[d]));
+      if (t.sizes[d] == 0) empty = true;
+      int64_t reach = 0;
+      if (t.sizes[d] > 0 && (__builtin_mul_overflow(t.sizes[d] - 1, t.strides[d], &reach) || __builtin_add_overflow(last, reach, &last)))
+        fail(size_, what + ": a layout inside 64-bit offsets", "one that overflows");
+    }
+    if (!empty && last >= t.storage_numel)
+      fail(size_, what + ": elements inside its storage of " + std::to_string(t.storage_numel), "an extent of " + std::to_string(last) + " + 1");
+  }
+
   [[noreturn]] void fail(std::size_t at, const std::string& expected, const std::string& got) const {
     throw FileError(source_ + " (pickle byte " + std::to_string(at) + "): expected " + expected + ", got " + got);
   }
@@ -230,12 +322,14 @@ class Parser {
   std::vector<ValuePtr> stack_;
   std::vector<std::size_t> marks_;
   std::map<uint64_t, ValuePtr> memo_;
+  std::vector<ValuePtr> made_;
+  std::unordered_set<const Value*> kept_;  // reachable from a returned root: left intact
 };
 
 }  // namespace
 
 ValuePtr parse(const std::uint8_t* data, std::size_t size, const std::string& source) {
-  return Parser(data, size, source).run();
+  return Parser(data, size, source).parse();
 }
 
 }  // namespace k3::pickle

@@ -7,7 +7,7 @@
 // collections.OrderedDict into None (it expects them only as a tensor's backward hooks), and
 // every Python state_dict is an OrderedDict.
 // Follows CPython Lib/pickle.py (opcode meanings) and torch/serialization.py (persistent ids).
-#include <torch/torch.h>
+#include <c10/core/ScalarType.h>  // the dtype enum only: keeps this parser free of libtorch
 
 #include <cstdint>
 #include <map>
@@ -22,7 +22,7 @@ struct Value;
 using ValuePtr = std::shared_ptr<Value>;
 
 struct TensorMeta {
-  torch::ScalarType dtype = torch::kFloat;
+  c10::ScalarType dtype = c10::kFloat;
   std::vector<int64_t> sizes, strides;
   int64_t storage_offset = 0;
   std::string storage_key;  // persistent id key ("0", "1", ...)
@@ -39,7 +39,17 @@ struct Value {
   TensorMeta tensor;                                  // Storage (dtype, key, numel) and Tensor
 };
 
+// Limits on what a hostile pickle can make us build (the real Kandinsky 3 checkpoints hold a few
+// thousand values nested 4 deep): the values made and the values met walking the result (shared
+// values counted each time), and the nesting depth of the result.
+constexpr std::size_t kMaxPickleValues = 4u << 20;
+constexpr int kMaxPickleDepth = 256;
+
 // Parses `data` (a data.pkl record). Throws k3::FileError naming `source` and the byte offset.
+// The result is a tree (no value contains itself; shared values allowed), at most
+// kMaxPickleDepth deep and kMaxPickleValues long to walk, and every
+// tensor's sizes, strides and offset are non-negative, as many, and address at most
+// storage_numel elements without overflow (the record's real size is checked when read).
 ValuePtr parse(const std::uint8_t* data, std::size_t size, const std::string& source);
 
 }  // namespace k3::pickle

@@ -2,6 +2,7 @@
 // checks of its Rust reader (header size bound, offsets inside the buffer, size = shape x dtype).
 #include "src/safetensors.h"
 
+#include "src/bounded_json.h"
 #include "src/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -91,8 +92,8 @@ std::vector<ParsedEntry> parse_header(const std::string& path, const std::string
                                       std::map<std::string, std::string>& metadata) {
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
+    header = parse_bounded_json(text, "header", kMaxHeaderBytes);
+  } catch (const FileError& e) {
     fail(path, std::string("expected a JSON safetensors header, got unparsable text (") + e.what() + ")");
   }
   if (!header.is_object()) fail(path, std::string("expected a JSON object as header, got ") + header.type_name());

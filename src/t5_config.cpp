@@ -49,9 +49,14 @@ T5EncoderConfig T5EncoderConfig::from_json(const nlohmann::json& json, const std
   if (config.dense_act_fn == "swish") config.dense_act_fn = "silu";
   if (!known_activation(config.dense_act_fn))
     reader.fail("dense_act_fn", "one of relu, silu, gelu_new, gelu, gelu_pytorch_tanh", "'" + config.dense_act_fn + "'");
-  for (const char* key : {"vocab_size", "d_model", "d_kv", "d_ff", "num_layers", "num_heads", "relative_attention_num_buckets",
-                          "relative_attention_max_distance"})
-    if (json.at(key).get<int64_t>() <= 0) reader.fail(key, "a positive integer", json.at(key).dump());
+  // The values read (optional keys may be absent from the file: their defaults are checked too).
+  const std::pair<const char*, int64_t> sizes[] = {
+      {"vocab_size", config.vocab_size}, {"d_model", config.d_model}, {"d_kv", config.d_kv}, {"d_ff", config.d_ff},
+      {"num_layers", config.num_layers}, {"num_heads", config.num_heads},
+      {"relative_attention_num_buckets", config.relative_attention_num_buckets},
+      {"relative_attention_max_distance", config.relative_attention_max_distance}};
+  for (const auto& [key, value] : sizes)
+    if (value <= 0) reader.fail(key, "a positive integer", std::to_string(value));
   // Decoder, training and bookkeeping keys of a full T5 config: irrelevant for the encoder.
   reader.ignore({"architectures", "classifier_dropout", "decoder_start_token_id", "dropout_rate", "initializer_factor",
                  "is_encoder_decoder", "model_type", "n_positions", "num_decoder_layers", "output_past",

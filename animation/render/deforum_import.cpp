@@ -3,6 +3,7 @@
 #include "animation/render/deforum_import.h"
 
 #include "animation/render/render_settings.h"
+#include "src/bounded_json.h"
 #include "src/errors.h"
 
 #include <algorithm>
@@ -226,9 +227,10 @@ void import_prompts(Importer& im) {
     json parsed = v;
     if (v.is_string()) {
       try {
-        parsed = json::parse(v.get<std::string>());
-      } catch (const json::parse_error&) {
-        throw ConfigError(std::string(key) + ": expected a JSON object of frame -> prompt, got an unparsable string");
+        parsed = parse_bounded_json(v.get<std::string>(), key);
+      } catch (const FileError& e) {
+        throw ConfigError(std::string(key) + ": expected a JSON object of frame -> prompt, got an unparsable string (" +
+                          e.what() + ")");
       }
     }
     if (!parsed.is_object()) throw ConfigError(std::string(key) + ": expected an object of frame -> prompt, got " + v.dump());
@@ -447,15 +449,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
 }
 
 DeforumImport import_deforum_file(const std::string& path, DeforumFlavor flavor) {
-  std::ifstream in(path);
-  if (!in) throw FileError("cannot open Deforum settings file " + path);
-  json settings;
-  try {
-    settings = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw FileError(path + ": expected a JSON Deforum settings file, got a parse error: " + e.what());
-  }
-  return import_deforum_settings(settings, path, flavor);
+  return import_deforum_settings(read_bounded_json_file(path), path, flavor);
 }
 
 }  // namespace k3::anim

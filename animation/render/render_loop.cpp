@@ -6,6 +6,7 @@
 
 #include "animation/render/first_frame.h"
 
+#include "animation/fault_point.h"
 #include "animation/ops/image_convert.h"
 #include "animation/render/depth_provider.h"
 #include "animation/render/frame_ops.h"
@@ -120,6 +121,7 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   RunFolder folder = RunFolder::create(run_dir.empty() ? default_run_dir(settings.name) : run_dir);
   try {
     folder.write_settings(to_json(settings));
+    fault_point("settings.written");
   } catch (...) {
     folder.remove_created();
     throw;

@@ -3,6 +3,7 @@
 #include "animation/render/render_settings.h"
 
 #include "animation/render/settings_reader.h"
+#include "src/bounded_json.h"
 #include "src/errors.h"
 
 #include <algorithm>
@@ -319,15 +320,7 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
 }
 
 RenderSettings load_render_settings(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw FileError("cannot open preset " + path);
-  json preset;
-  try {
-    preset = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw FileError(path + ": expected valid JSON, got a parse error: " + e.what());
-  }
-  return parse_render_settings(preset, path, fs::path(path).parent_path().string());
+  return parse_render_settings(read_bounded_json_file(path), path, fs::path(path).parent_path().string());
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // frames are encoded while they are made, with the soundtrack and interpolation in the same pass.
 #include "animation/render/render_video.h"
 
+#include "animation/fault_point.h"
 #include "animation/render/run_folder.h"
 #include "animation/video/video_writer.h"
 
@@ -36,15 +37,20 @@ std::unique_ptr<RenderVideo> RenderVideo::open(const RenderSettings& s, const Ru
   std::error_code ec;
   fs::path parent = fs::path(options.path).parent_path();
   if (!parent.empty()) fs::create_directories(parent, ec);
+  fault_point("video.before");
   std::unique_ptr<RenderVideo> video(new RenderVideo(video::open_video_writer(options), options.path));
   for (int j = 0; j < first_new_frame; ++j) video->add(folder.read_frame(j));
   return video;
 }
 
-void RenderVideo::add(const cv::Mat& rgb8) { writer_->write(rgb8); }
+void RenderVideo::add(const cv::Mat& rgb8) {
+  writer_->write(rgb8);
+  fault_point("video.frame");
+}
 
 std::string RenderVideo::finish() {
   writer_->finish();
+  fault_point("video.after");
   return path_;
 }
 

@@ -1,11 +1,14 @@
 #include "animation/render/run_folder.h"
 
+#include "animation/fault_point.h"
+#include "src/bounded_json.h"
 #include "src/errors.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -25,29 +28,63 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     out.flush();
     if (!out) throw FileError("cannot write " + temp + " (disk full?)");
   }
+  fault_point("file.renaming");
   if (std::rename(temp.c_str(), path.c_str()) != 0) throw FileError("cannot rename " + temp + " to " + path);
 }
 
-void write_mat_atomically(const std::string& path, const cv::Mat& image) {
+namespace {
+// A hostile or damaged state file must not make us allocate without limit: a buffer is at most
+// kMaxMatSide pixels on a side (the render's own sizes are far below) and must fit in the file.
+constexpr int kMaxMatSide = 65536;
+}  // namespace
+
+std::string encode_mat(const cv::Mat& image) {
   cv::Mat m = image.isContinuous() ? image : image.clone();
   std::ostringstream out;
   out << "K3MAT1 " << m.rows << " " << m.cols << " " << m.type() << "\n";
   out.write(reinterpret_cast<const char*>(m.data), static_cast<std::streamsize>(m.total() * m.elemSize()));
-  write_file_atomically(path, out.str());
+  return out.str();
+}
+
+cv::Mat decode_mat(const std::string& bytes, std::size_t& pos, const std::string& where) {
+  std::size_t end_of_line = bytes.find('\n', pos);
+  if (end_of_line == std::string::npos || end_of_line - pos > 64)
+    throw FileError(where + ": expected a K3MAT1 buffer header, got none");
+  std::istringstream header(bytes.substr(pos, end_of_line - pos));
+  std::string magic;
+  int rows = 0, cols = 0, type = -1;
+  header >> magic >> rows >> cols >> type;
+  if (magic != "K3MAT1" || !header || rows <= 0 || cols <= 0 || type < 0)
+    throw FileError(where + ": expected a K3MAT1 run-state buffer, got something else");
+  if (rows > kMaxMatSide || cols > kMaxMatSide || CV_MAT_DEPTH(type) == CV_16F || type >= CV_DEPTH_MAX * CV_CN_MAX)
+    throw FileError(where + ": expected a buffer of at most " + std::to_string(kMaxMatSide) + " pixels a side of a known type, got " +
+                    std::to_string(rows) + "x" + std::to_string(cols) + " of type " + std::to_string(type));
+  pos = end_of_line + 1;
+  const std::size_t need = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) * CV_ELEM_SIZE(type);
+  if (bytes.size() - pos < need)
+    throw FileError(where + ": truncated run-state buffer (expected " + std::to_string(need) + " bytes, got " +
+                    std::to_string(bytes.size() - pos) + ")");
+  cv::Mat m(rows, cols, type);
+  std::memcpy(m.data, bytes.data() + pos, need);
+  pos += need;
+  return m;
+}
+
+void write_mat_atomically(const std::string& path, const cv::Mat& image) { write_file_atomically(path, encode_mat(image)); }
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError("cannot open " + path);
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) throw FileError("cannot read " + path);
+  return content.str();
 }
 
 cv::Mat read_mat(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError("cannot open run-state buffer " + path);
-  std::string magic;
-  int rows = 0, cols = 0, type = 0;
-  in >> magic >> rows >> cols >> type;
-  in.get();
-  if (magic != "K3MAT1" || rows <= 0 || cols <= 0) throw FileError(path + ": expected a K3MAT1 run-state buffer, got something else");
-  cv::Mat m(rows, cols, type);
-  in.read(reinterpret_cast<char*>(m.data), static_cast<std::streamsize>(m.total() * m.elemSize()));
-  if (!in) throw FileError(path + ": truncated run-state buffer");
-  return m;
+  std::string bytes = read_whole_file(path);
+  std::size_t pos = 0;
+  return decode_mat(bytes, pos, path);
 }
 
 RunFolder RunFolder::create(const std::string& dir) {
@@ -108,13 +145,7 @@ void RunFolder::write_settings(const nlohmann::json& settings) const {
 }
 
 nlohmann::json RunFolder::read_settings() const {
-  std::ifstream in(settings_path());
-  if (!in) throw FileError("cannot open " + settings_path());
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw FileError(settings_path() + ": expected valid JSON, got " + e.what());
-  }
+  return read_bounded_json_file(settings_path());
 }
 
 void RunFolder::write_frame(int index, const cv::Mat& rgb8) const {
@@ -122,7 +153,9 @@ void RunFolder::write_frame(int index, const cv::Mat& rgb8) const {
   cv::cvtColor(rgb8, bgr, cv::COLOR_RGB2BGR);
   std::vector<unsigned char> png;
   if (!cv::imencode(".png", bgr, png)) throw FileError("cannot encode frame " + std::to_string(index) + " as PNG");
+  fault_point("frame.before");
   write_file_atomically(frame_path(index), std::string(png.begin(), png.end()));
+  fault_point("frame.after");
 }
 
 cv::Mat RunFolder::read_frame(int index) const {

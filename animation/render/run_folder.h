@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace k3::anim {
@@ -14,8 +15,14 @@ namespace k3::anim {
 void write_file_atomically(const std::string& path, const std::string& content);
 
 // A float image (any cv::Mat type) stored exactly: a small header and the raw bytes.
+std::string encode_mat(const cv::Mat& image);
+// Decodes the buffer at `pos` of `bytes` and moves `pos` past it; throws k3::FileError naming
+// `where` for anything but a complete buffer (sides are bounded, see run_folder.cpp).
+cv::Mat decode_mat(const std::string& bytes, std::size_t& pos, const std::string& where);
 void write_mat_atomically(const std::string& path, const cv::Mat& image);
 cv::Mat read_mat(const std::string& path);  // throws k3::FileError
+// The whole content of a file; throws k3::FileError.
+std::string read_whole_file(const std::string& path);
 
 class RunFolder {
  public:
@@ -30,7 +37,8 @@ class RunFolder {
   std::string settings_path() const { return dir_ + "/settings.json"; }
   std::string frames_dir() const { return dir_ + "/frames"; }
   std::string state_dir() const { return dir_ + "/state"; }
-  std::string journal_path() const { return dir_ + "/state/journal.json"; }
+  // The run-state journal: one file, replaced atomically after every frame (run_state.h).
+  std::string journal_path() const { return dir_ + "/state/journal.k3state"; }
   std::string frame_path(int index) const;  // frames/000042.png
   std::string default_video_path() const { return dir_ + "/video.mp4"; }
 

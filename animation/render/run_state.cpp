@@ -1,12 +1,17 @@
+// The journal is ONE file (state/journal.k3state), written to a temporary name and renamed, so a
+// run killed at any instant has either the whole state after frame j-1 or the whole state after
+// frame j, never a mix; the buffers are stored as raw float bytes, never re-read from 8-bit PNGs.
 #include "animation/render/run_state.h"
 
+#include "animation/fault_point.h"
 #include "animation/render/run_folder.h"
 #include "src/errors.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 namespace k3::anim {
 
@@ -14,79 +19,98 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-constexpr int kJournalVersion = 1;
+constexpr int kJournalVersion = 2;
+constexpr const char* kMagic = "K3JOURNAL";
+// The JSON part holds a few integers: anything longer is not a journal of ours.
+constexpr std::size_t kMaxHeaderBytes = 1 << 16;
 
-std::string buffer_name(const std::string& what, int frame) { return what + "-" + std::to_string(frame) + ".k3mat"; }
-
-json save_buffer(const RunFolder& folder, const std::optional<CadenceBuffer>& buffer, const std::string& what, int frame) {
-  if (!buffer) return nullptr;
-  std::string name = buffer_name(what, frame);
-  write_mat_atomically(folder.state_dir() + "/" + name, buffer->image);
-  return {{"file", name}, {"index", buffer->index}};
+// Buffers are appended after the JSON header in the order of this list.
+json buffer_entry(const std::string& name, int index, std::vector<const cv::Mat*>& out, const cv::Mat& image) {
+  out.push_back(&image);
+  return {{"name", name}, {"index", index}};
 }
 
-std::optional<CadenceBuffer> load_buffer(const RunFolder& folder, const json& entry) {
-  if (entry.is_null()) return std::nullopt;
-  CadenceBuffer buffer;
-  buffer.image = read_mat(folder.state_dir() + "/" + entry.at("file").get<std::string>());
-  buffer.index = entry.at("index").get<int>();
-  return buffer;
-}
-}  // namespace
-
-void save_run_state(const RunFolder& folder, const RunState& state) {
-  int frame = state.next_frame - 1;
-  json journal = {
+std::string journal_bytes(const RunState& state) {
+  std::vector<const cv::Mat*> images;
+  json buffers = json::array();
+  if (state.turbo_prev) buffers.push_back(buffer_entry("turbo_prev", state.turbo_prev->index, images, state.turbo_prev->image));
+  if (state.turbo_next) buffers.push_back(buffer_entry("turbo_next", state.turbo_next->index, images, state.turbo_next->image));
+  if (!state.color_reference.empty()) buffers.push_back(buffer_entry("color_reference", -1, images, state.color_reference));
+  json header = {
       {"version", kJournalVersion},
       {"next_frame", state.next_frame},
       {"total_frames", state.total_frames},
       {"seed", {{"seed", state.seed.seed}, {"diffused", state.seed.diffused}, {"rng_state", state.seed.rng_state}}},
       {"last_seed", state.last_seed},
-      {"turbo_prev", save_buffer(folder, state.turbo_prev, "turbo_prev", frame)},
-      {"turbo_next", save_buffer(folder, state.turbo_next, "turbo_next", frame)},
-      {"color_reference", nullptr},
+      {"buffers", buffers},
   };
-  if (!state.color_reference.empty()) {
-    // The reference never changes once captured: write it once.
-    std::string path = folder.state_dir() + "/color_reference.k3mat";
-    if (!fs::exists(path)) write_mat_atomically(path, state.color_reference);
-    journal["color_reference"] = "color_reference.k3mat";
-  }
-  write_file_atomically(folder.journal_path(), journal.dump(2) + "\n");
-  // Buffers of earlier frames are now unreachable.
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(folder.state_dir(), ec)) {
-    std::string name = entry.path().filename().string();
-    bool is_buffer = name.rfind("turbo_", 0) == 0;
-    if (is_buffer && name != buffer_name("turbo_prev", frame) && name != buffer_name("turbo_next", frame))
-      fs::remove(entry.path(), ec);
-  }
+  std::string text = header.dump();
+  std::string bytes = std::string(kMagic) + " " + std::to_string(kJournalVersion) + " " + std::to_string(text.size()) + "\n" + text;
+  for (const cv::Mat* image : images) bytes += encode_mat(*image);
+  return bytes;
 }
 
-std::optional<RunState> load_run_state(const RunFolder& folder) {
-  std::ifstream in(folder.journal_path());
-  if (!in) return std::nullopt;
+RunState parse_journal(const std::string& bytes, const std::string& where) {
+  std::size_t newline = bytes.find('\n');
+  std::string first = bytes.substr(0, std::min<std::size_t>(newline, 64));
+  int version = 0;
+  std::size_t header_size = 0;
+  char magic[16] = {};
+  if (newline == std::string::npos || std::sscanf(first.c_str(), "%15s %d %zu", magic, &version, &header_size) != 3 ||
+      std::string(magic) != kMagic)
+    throw FileError(where + ": expected a k3anim run journal (" + kMagic + "), got something else");
+  if (version != kJournalVersion)
+    throw FileError(where + ": expected journal version " + std::to_string(kJournalVersion) + ", got " + std::to_string(version));
+  if (header_size > kMaxHeaderBytes || header_size > bytes.size() - newline - 1)
+    throw FileError(where + ": expected a journal header of at most " + std::to_string(kMaxHeaderBytes) +
+                    " bytes inside the file, got " + std::to_string(header_size));
   try {
-    json journal = json::parse(in);
-    if (journal.at("version").get<int>() != kJournalVersion)
-      throw FileError(folder.journal_path() + ": expected journal version " + std::to_string(kJournalVersion) + ", got " +
-                      journal.at("version").dump());
+    json header = json::parse(bytes.substr(newline + 1, header_size));
     RunState state;
-    state.next_frame = journal.at("next_frame").get<int>();
-    state.total_frames = journal.at("total_frames").get<int>();
-    const json& seed = journal.at("seed");
+    state.next_frame = header.at("next_frame").get<int>();
+    state.total_frames = header.at("total_frames").get<int>();
+    const json& seed = header.at("seed");
     state.seed.seed = seed.at("seed").get<std::int64_t>();
     state.seed.diffused = seed.at("diffused").get<std::int64_t>();
     state.seed.rng_state = seed.at("rng_state").get<std::uint64_t>();
-    state.last_seed = journal.at("last_seed").get<std::uint64_t>();
-    state.turbo_prev = load_buffer(folder, journal.at("turbo_prev"));
-    state.turbo_next = load_buffer(folder, journal.at("turbo_next"));
-    if (!journal.at("color_reference").is_null())
-      state.color_reference = read_mat(folder.state_dir() + "/" + journal.at("color_reference").get<std::string>());
+    state.last_seed = header.at("last_seed").get<std::uint64_t>();
+    std::size_t pos = newline + 1 + header_size;
+    for (const json& entry : header.at("buffers")) {
+      const std::string name = entry.at("name").get<std::string>();
+      cv::Mat image = decode_mat(bytes, pos, where + " (" + name + ")");
+      if (name == "color_reference") state.color_reference = image;
+      else if (name == "turbo_prev") state.turbo_prev = CadenceBuffer{image, entry.at("index").get<int>()};
+      else if (name == "turbo_next") state.turbo_next = CadenceBuffer{image, entry.at("index").get<int>()};
+      else throw FileError(where + ": expected buffers turbo_prev, turbo_next or color_reference, got \"" + name + "\"");
+    }
+    if (pos != bytes.size())
+      throw FileError(where + ": expected " + std::to_string(pos) + " bytes, got " + std::to_string(bytes.size()));
+    if (state.next_frame < 0 || state.next_frame > state.total_frames || (state.next_frame > 0 && !state.turbo_next))
+      throw FileError(where + ": expected 0 <= next_frame <= total_frames and a frame buffer, got next_frame " +
+                      std::to_string(state.next_frame) + " of " + std::to_string(state.total_frames));
     return state;
   } catch (const json::exception& e) {
-    throw FileError(folder.journal_path() + ": expected a k3anim run journal, got: " + e.what());
+    throw FileError(where + ": expected a k3anim run journal, got: " + e.what());
   }
+}
+}  // namespace
+
+void save_run_state(const RunFolder& folder, const RunState& state) {
+  std::string bytes = journal_bytes(state);
+  fault_point("journal.before");
+  write_file_atomically(folder.journal_path(), bytes);
+  fault_point("journal.after");
+}
+
+std::optional<RunState> load_run_state(const RunFolder& folder) {
+  std::error_code ec;
+  if (!fs::exists(folder.journal_path(), ec)) {
+    if (fs::exists(folder.state_dir() + "/journal.json", ec))
+      throw FileError(folder.state_dir() + "/journal.json: expected journal version " + std::to_string(kJournalVersion) +
+                      " (journal.k3state), got version 1 of an older k3anim; start this run again");
+    return std::nullopt;
+  }
+  return parse_journal(read_whole_file(folder.journal_path()), folder.journal_path());
 }
 
 }  // namespace k3::anim

@@ -1,7 +1,8 @@
 #pragma once
 // The run-state journal: everything the render loop needs to continue after frame j exactly
 // as an uninterrupted run would (spec deforum.md 1.16 and 6 #3: persist the state instead of
-// reverse-engineering it from the written frames). Written atomically after every frame.
+// reverse-engineering it from the written frames). Written atomically after every frame;
+// every value the next frame depends on is here, or is a pure function of settings.json.
 #include "animation/render/seed_sequence.h"
 
 #include <opencv2/core.hpp>
@@ -30,8 +31,7 @@ struct RunState {
   std::uint64_t last_seed = 0;        // seed of the last diffused frame (reported)
 };
 
-// Writes the buffers under state/ (names carry the frame, so a journal never points at a
-// newer buffer than itself), then the journal, then removes the buffers it no longer needs.
+// Writes the whole state (numbers and float buffers, bit for bit) as one file, atomically.
 void save_run_state(const RunFolder& folder, const RunState& state);
 // Reads the journal; std::nullopt when the run never finished a frame.
 std::optional<RunState> load_run_state(const RunFolder& folder);

@@ -138,7 +138,7 @@ TEST_CASE("render --preview of a 2D example writes a video with the preset's fra
   CHECK(probe.frames == 48);
   CHECK(probe.rate == "12/1");
   CHECK(fs::exists(dir / "run/settings.json"));
-  CHECK(fs::exists(dir / "run/state/journal.json"));
+  CHECK(fs::exists(dir / "run/state/journal.k3state"));
   CHECK(count_frames(dir / "run") == 48);
 }
 
