@@ -1,6 +1,7 @@
 // `k3anim render PRESET... [--model DIR] [-o out.mp4] [--preview] [--resume RUN_DIR]
-//  [--set key=value ...] [--frames N] [--run-dir DIR]`: renders presets one after another, each
-// isolated (one failure does not stop the rest; exit code kExitPartial says some failed).
+//  [--set key=value ...] [--frames N] [--run-dir DIR] [--run-root ROOT [--shard I/N]]`: renders
+// presets one after another, each isolated (one failure does not stop the rest; exit code
+// kExitPartial says some failed). With --run-root, one worker of a farm (cli/render_farm.h).
 #include "animation/render/frame_backend.h"
 #include "animation/render/frame_params.h"
 #include "animation/render/presets.h"
@@ -9,7 +10,9 @@
 #include "animation/render/story.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/render_farm.h"
 #include "cli/render_progress.h"
+#include "cli/stop_signal.h"
 #include "src/errors.h"
 #include "src/generator.h"
 
@@ -34,6 +37,7 @@ struct RenderOptions {
   std::vector<std::string> overrides;
   int frames = 0;
   bool preview = false;
+  k3::cli::FarmOptions farm;
 };
 
 nlohmann::json read_preset_json(const std::string& path) {
@@ -69,6 +73,23 @@ std::unique_ptr<FrameBackend> choose_backend(const RenderSettings& settings, con
   return make_kandinsky_backend(g);
 }
 
+// A preset with the command line's overrides applied, validated and its story expanded.
+k3::cli::PreparedClip prepare_preset(const std::string& preset_arg, const RenderOptions& options, bool several) {
+  std::string path = resolve_preset_argument(preset_arg);
+  nlohmann::json preset = read_preset_json(path);
+  for (const auto& assignment : options.overrides) apply_override(preset, assignment);
+  if (!options.model.empty()) apply_override(preset, "model.dir=" + nlohmann::json(options.model).dump());
+  if (!options.device.empty()) apply_override(preset, "model.device=" + nlohmann::json(options.device).dump());
+  RenderSettings settings = parse_render_settings(preset, path, fs::path(path).parent_path().string());
+  settings = expand_story(settings, load_motion_preset);
+  if (options.frames > 0) settings.frames = options.frames;
+  if (options.preview) settings.model.dir.clear();  // the effective settings say preview
+  if (!options.output.empty())
+    settings.output.video = several ? (fs::path(options.output) / (settings.name + ".mp4")).string() : options.output;
+  evaluate_frame_params(settings, settings.seed.seed, path);
+  return {settings, path};
+}
+
 int render_one(const std::string& preset_arg, const RenderOptions& options, bool several, bool quiet) {
   // Settings are checked, and the model loaded, before the run folder is created: a bad
   // preset or model leaves nothing behind.
@@ -79,20 +100,9 @@ int render_one(const std::string& preset_arg, const RenderOptions& options, bool
       backend = choose_backend(resumed.settings(), options, quiet);
       return resumed;
     }
-    std::string path = resolve_preset_argument(preset_arg);
-    nlohmann::json preset = read_preset_json(path);
-    for (const auto& assignment : options.overrides) apply_override(preset, assignment);
-    if (!options.model.empty()) apply_override(preset, "model.dir=" + nlohmann::json(options.model).dump());
-    if (!options.device.empty()) apply_override(preset, "model.device=" + nlohmann::json(options.device).dump());
-    RenderSettings settings = parse_render_settings(preset, path, fs::path(path).parent_path().string());
-    settings = expand_story(settings, load_motion_preset);
-    if (options.frames > 0) settings.frames = options.frames;
-    if (options.preview) settings.model.dir.clear();  // the effective settings say preview
-    if (!options.output.empty())
-      settings.output.video = several ? (fs::path(options.output) / (settings.name + ".mp4")).string() : options.output;
+    auto [settings, path] = prepare_preset(preset_arg, options, several);
     std::string run_dir = options.run_dir;
     if (several && !run_dir.empty()) run_dir = (fs::path(run_dir) / settings.name).string();
-    evaluate_frame_params(settings, settings.seed.seed, path);
     backend = choose_backend(settings, options, quiet);
     return Render::start(settings, run_dir, path);
   }();
@@ -104,7 +114,8 @@ int render_one(const std::string& preset_arg, const RenderOptions& options, bool
   }
   k3::cli::ProgressLine line("[" + settings.name + "]", quiet);
   RenderCallbacks callbacks;
-  callbacks.on_progress = [&](const RenderProgress& p) { return line.update(p); };
+  // SIGTERM stops after a whole frame (its journal written), never inside one.
+  callbacks.on_progress = [&](const RenderProgress& p) { return line.update(p) && !(p.frame_written && k3::cli::stop_requested()); };
   callbacks.on_message = [&](const std::string& message) {
     line.finish();
     if (!quiet) std::cerr << "k3anim: " << message << "\n";
@@ -112,6 +123,12 @@ int render_one(const std::string& preset_arg, const RenderOptions& options, bool
   RenderResult result;
   try {
     result = render.run(*backend, callbacks);
+  } catch (const k3::Cancelled&) {
+    line.finish();
+    if (!k3::cli::stop_requested()) throw;
+    std::cerr << "k3anim: stopped by SIGTERM at frame " << render.next_frame() << "; continue with --resume " << render.run_dir()
+              << "\n";
+    return k3::cli::kExitStopped;
   } catch (...) {
     line.finish();
     throw;
@@ -119,6 +136,15 @@ int render_one(const std::string& preset_arg, const RenderOptions& options, bool
   line.finish();
   std::cout << (result.video_path.empty() ? result.run_dir : result.video_path) << "\n";
   return k3::cli::kExitOk;
+}
+
+int render_as_farm_worker(const RenderOptions& options, bool quiet) {
+  if (!options.resume.empty() || !options.run_dir.empty()) throw k3::ConfigError("--run-root takes no --resume or --run-dir");
+  if (options.presets.empty()) throw k3::ConfigError("render: expected the batch's presets, got none");
+  k3::cli::FarmHooks hooks;
+  hooks.prepare = [&](const std::string& preset) { return prepare_preset(preset, options, true); };
+  hooks.backend = [&](const RenderSettings& settings) { return choose_backend(settings, options, quiet); };
+  return k3::cli::render_farm(options.presets, options.farm, hooks, quiet);
 }
 
 k3::cli::RegisterCommand registration("render", [](CLI::App& app) -> std::function<int()> {
@@ -133,8 +159,21 @@ k3::cli::RegisterCommand registration("render", [](CLI::App& app) -> std::functi
   sub->add_option("--set", options->overrides, "override a preset key: --set generation.cadence=3 (repeatable)");
   sub->add_option("--frames", options->frames, "frame count (overrides the preset)")->check(CLI::PositiveNumber);
   sub->add_option("--device", options->device, "cpu or cuda[:N] (overrides model.device)");
+  sub->add_option("--run-root", options->farm.root,
+                  "farm mode: run folders ROOT/<clip name>, leased, shared by the workers of a job array");
+  sub->add_option("--shard", options->farm.shard,
+                  "farm mode: render clips i with i mod N = I (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)");
+  sub->add_option("--shard-count", options->farm.shard_count, "farm mode: N for JOB_COMPLETION_INDEX (or K3ANIM_SHARD_COUNT)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--lease-timeout", options->farm.lease_timeout_s,
+                  "farm mode: seconds without heartbeat after which a worker counts as dead (default K3ANIM_LEASE_TIMEOUT or 120)")
+      ->check(CLI::PositiveNumber);
   return [options] {
     bool quiet = k3::cli::global_options().quiet;
+    k3::cli::stop_on_sigterm();
+    if (!options->farm.root.empty()) return render_as_farm_worker(*options, quiet);
+    bool farm_only = !options->farm.shard.empty() || options->farm.shard_count > 0 || options->farm.lease_timeout_s > 0;
+    if (farm_only) throw k3::ConfigError("--shard, --shard-count and --lease-timeout need --run-root ROOT");
     if (!options->resume.empty()) {
       if (!options->presets.empty()) throw k3::ConfigError("--resume takes the run folder only, got presets too");
       return k3::cli::run_guarded([&] { return render_one("", *options, false, quiet); });
@@ -145,7 +184,9 @@ k3::cli::RegisterCommand registration("render", [](CLI::App& app) -> std::functi
     int failed = 0;
     int last_code = k3::cli::kExitOk;
     for (const auto& preset : options->presets) {
+      if (k3::cli::stop_requested()) return k3::cli::kExitStopped;
       int code = k3::cli::run_guarded([&] { return render_one(preset, *options, several, quiet); });
+      if (code == k3::cli::kExitStopped) return code;
       if (code != k3::cli::kExitOk) ++failed, last_code = code;
     }
     if (!several) return last_code;

@@ -208,6 +208,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     progress.frame = j;
     progress.step = progress.total_steps = 0;
     progress.diffused = j % cadence == 0;
+    progress.frame_written = false;
 
     if (progress.diffused) {
       DiffusionRequest request = diffusion_request(s, params, j, seeds.take(j));
@@ -248,6 +249,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     state.next_frame = j + 1;
     state.color_reference = frame_ops.color_reference();
     save_run_state(impl.folder, state);
+    progress.frame_written = true;
     report();
   }
 
