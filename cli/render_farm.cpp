@@ -18,6 +18,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <unistd.h>
 
 namespace k3::cli {
 
@@ -82,7 +83,8 @@ int render_clip(const Clip& clip, RunLease& lease, const FarmHooks& hooks, bool 
   say(std::string(lease.took_over() ? "took over" : "claimed") + " " + clip.dir + " (lease generation " +
       std::to_string(lease.generation()) + ")" +
       (render.next_frame() > 0 ? ", resuming at frame " + std::to_string(render.next_frame()) : ""));
-  ProgressLine line("[" + clip.name + "]", quiet);
+  // Workers write to job logs: the redrawn progress line only on a terminal, the messages always.
+  ProgressLine line("[" + clip.name + "]", quiet || !isatty(STDERR_FILENO));
   RenderCallbacks callbacks;
   callbacks.on_message = [&](const std::string& message) {
     line.finish();

@@ -265,21 +265,25 @@ TEST_CASE("three farm workers with a SIGKILL, a SIGTERM and replacements finish 
 TEST_CASE("farm options: a bad shard, a shard without a run root, a duplicate clip name", "[unit][cli][render][farm]") {
   TempDir dir("render-farm-usage");
   std::string preset = shell_quote(k3::test::source_dir() + "/examples/cluster/batch/city-zoom.json");
-  auto k3 = shell_quote(k3anim_path()) + " render --preview --frames 2 --set width=64 --set height=64 ";
-  auto bad = run(k3 + preset + " --run-root " + shell_quote(dir / "r") + " --shard 3/3");
+  // Presets first: --set takes several values.
+  auto k3 = [&](const std::string& presets, const std::string& extra) {
+    return shell_quote(k3anim_path()) + " render " + presets + " --preview --frames 2 --set width=64 --set height=64 " + extra;
+  };
+  std::string root = " --run-root " + shell_quote(dir / "r");
+  auto bad = run(k3(preset, root + " --shard 3/3"));
   CHECK(bad.exit_code == 4);
   CHECK_THAT(bad.output, Catch::Contains("--shard") && Catch::Contains("0..2"));
-  auto no_root = run(k3 + preset + " --shard 0/2");
+  auto no_root = run(k3(preset, "--shard 0/2"));
   CHECK(no_root.exit_code == 4);
   CHECK_THAT(no_root.output, Catch::Contains("--run-root"));
-  auto twice = run(k3 + preset + " " + preset + " --run-root " + shell_quote(dir / "r"));
+  auto twice = run(k3(preset + " " + preset, root));
   CHECK(twice.exit_code == 4);
   CHECK_THAT(twice.output, Catch::Contains("city-zoom"));
-  auto env = run("JOB_COMPLETION_INDEX=1 " + k3 + preset + " --run-root " + shell_quote(dir / "r"));
+  auto env = run("JOB_COMPLETION_INDEX=1 " + k3(preset, root));
   CHECK(env.exit_code == 4);
   CHECK_THAT(env.output, Catch::Contains("K3ANIM_SHARD_COUNT"));
   // Index 1 of 2 over a one-clip batch: nothing to do, and the status says so.
-  auto idle = run("JOB_COMPLETION_INDEX=1 K3ANIM_SHARD_COUNT=2 " + k3 + preset + " --run-root " + shell_quote(dir / "r"));
+  auto idle = run("JOB_COMPLETION_INDEX=1 K3ANIM_SHARD_COUNT=2 " + k3(preset, root));
   INFO(idle.output);
   CHECK(idle.exit_code == 0);
   CHECK_THAT(idle.output, Catch::Contains("shard 1/2 (JOB_COMPLETION_INDEX): no clips"));
