@@ -9,8 +9,10 @@
 #include "animation/render/story.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/render_farm.h"
 #include "cli/render_progress.h"
 #include "cli/resume_arguments.h"
+#include "cli/stop_signal.h"
 #include "src/bounded_json.h"
 #include "src/errors.h"
 #include "src/generator.h"
@@ -43,6 +45,7 @@ struct RenderOptions {
   std::vector<std::string> overrides;
   int frames = 0;
   bool preview = false;
+  k3::cli::FarmOptions farm;
 };
 
 nlohmann::json read_preset_json(const std::string& path) {
@@ -124,6 +127,23 @@ struct Job {
   std::shared_ptr<FrameBackend> backend;
 };
 
+// A preset with the command line's overrides applied, validated and its story expanded.
+k3::cli::PreparedClip prepare_preset(const std::string& preset_arg, const RenderOptions& options, bool several) {
+  std::string path = resolve_preset_argument(preset_arg);
+  nlohmann::json preset = read_preset_json(path);
+  for (const auto& assignment : options.overrides) apply_override(preset, assignment);
+  if (!options.model.empty()) apply_override(preset, "model.dir=" + nlohmann::json(options.model).dump());
+  if (!options.device.empty()) apply_override(preset, "model.device=" + nlohmann::json(options.device).dump());
+  RenderSettings settings = parse_render_settings(preset, path, fs::path(path).parent_path().string());
+  settings = expand_story(settings, load_motion_preset);
+  if (options.frames > 0) settings.frames = options.frames;
+  if (options.preview) settings.model.dir.clear();  // the effective settings say preview
+  if (!options.output.empty())
+    settings.output.video = several ? (fs::path(options.output) / (settings.name + ".mp4")).string() : options.output;
+  evaluate_frame_params(settings, settings.seed.seed, path);
+  return {settings, path};
+}
+
 // Settings are checked, and the model folder and memory plan checked, before the run folder is
 // created: a bad preset or model leaves nothing behind.
 Job prepare_one(const std::string& preset_arg, const RenderOptions& options, bool several, BackendPool& pool) {
@@ -143,20 +163,9 @@ Job prepare_one(const std::string& preset_arg, const RenderOptions& options, boo
     job.prompts = job.render->pending_prompts();
     return job;
   }
-  std::string path = resolve_preset_argument(preset_arg);
-  nlohmann::json preset = read_preset_json(path);
-  for (const auto& assignment : options.overrides) apply_override(preset, assignment);
-  if (!options.model.empty()) apply_override(preset, "model.dir=" + nlohmann::json(options.model).dump());
-  if (!options.device.empty()) apply_override(preset, "model.device=" + nlohmann::json(options.device).dump());
-  RenderSettings settings = parse_render_settings(preset, path, fs::path(path).parent_path().string());
-  settings = expand_story(settings, load_motion_preset);
-  if (options.frames > 0) settings.frames = options.frames;
-  if (options.preview) settings.model.dir.clear();  // the effective settings say preview
-  if (!options.output.empty())
-    settings.output.video = several ? (fs::path(options.output) / (settings.name + ".mp4")).string() : options.output;
+  auto [settings, path] = prepare_preset(preset_arg, options, several);
   std::string run_dir = options.run_dir;
   if (several && !run_dir.empty()) run_dir = (fs::path(run_dir) / settings.name).string();
-  evaluate_frame_params(settings, settings.seed.seed, path);
   job.prompts = render_prompts(settings, path);
   job.backend = pool.get(settings);
   job.start = [settings, run_dir, path] { return Render::start(settings, run_dir, path); };
@@ -182,6 +191,12 @@ int run_one(Job& job, bool quiet) {
   RenderResult result;
   try {
     result = render.run(*job.backend, callbacks);
+  } catch (const k3::Cancelled&) {
+    line.finish();
+    if (!k3::cli::stop_requested()) throw;
+    std::cerr << "k3anim: stopped by SIGTERM at frame " << render.next_frame() << "; continue with --resume "
+              << render.run_dir() << "\n";
+    return k3::cli::kExitStopped;
   } catch (...) {
     line.finish();
     throw;
@@ -215,11 +230,27 @@ int render_batch(const std::vector<std::string>& presets, const RenderOptions& o
     return k3::cli::kExitOk;
   });
   if (encode_code != k3::cli::kExitOk) return encode_code;
-  for (auto& job : jobs) count(k3::cli::run_guarded([&] { return run_one(job, quiet); }));
+  for (auto& job : jobs) {
+    if (k3::cli::stop_requested()) return k3::cli::kExitStopped;
+    const int code = k3::cli::run_guarded([&] { return run_one(job, quiet); });
+    if (code == k3::cli::kExitStopped) return code;
+    count(code);
+  }
   if (!several) return last_code;
   if (failed == 0) return k3::cli::kExitOk;
   std::cerr << "k3anim: " << failed << " of " << presets.size() << " renders failed\n";
   return failed == static_cast<int>(presets.size()) ? last_code : k3::cli::kExitPartial;
+}
+
+// Farm mode (--run-root): this worker's shard of the batch, each clip under a lease.
+int render_as_farm_worker(const RenderOptions& options, bool quiet) {
+  if (!options.resume.empty() || !options.run_dir.empty()) throw k3::ConfigError("--run-root takes no --resume or --run-dir");
+  if (options.presets.empty()) throw k3::ConfigError("render: expected the batch's presets, got none");
+  BackendPool pool(options, quiet);
+  k3::cli::FarmHooks hooks;
+  hooks.prepare = [&](const std::string& preset) { return prepare_preset(preset, options, true); };
+  hooks.backend = [&](const RenderSettings& settings) { return pool.get(settings); };
+  return k3::cli::render_farm(options.presets, options.farm, hooks, quiet);
 }
 
 k3::cli::RegisterCommand registration("render", [](CLI::App& app) -> std::function<int()> {
@@ -237,8 +268,21 @@ k3::cli::RegisterCommand registration("render", [](CLI::App& app) -> std::functi
   sub->add_option("--dtype", options->dtype, "auto, fp32, bf16 or fp16 for UNet and MoVQ (overrides model.dtype)");
   sub->add_option("--offload", options->offload, "CUDA: none, model or sequential (overrides model.offload)");
   sub->add_option("--memory-limit", options->memory_limit, "plan within this much memory, e.g. 16G (default: what is free)");
+  sub->add_option("--run-root", options->farm.root,
+                  "farm mode: run folders ROOT/<clip name>, leased, shared by the workers of a job array");
+  sub->add_option("--shard", options->farm.shard,
+                  "farm mode: render clips i with i mod N = I (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)");
+  sub->add_option("--shard-count", options->farm.shard_count, "farm mode: N for JOB_COMPLETION_INDEX (or K3ANIM_SHARD_COUNT)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--lease-timeout", options->farm.lease_timeout_s,
+                  "farm mode: seconds without heartbeat after which a worker counts as dead (default K3ANIM_LEASE_TIMEOUT or 120)")
+      ->check(CLI::PositiveNumber);
   return [options] {
     bool quiet = k3::cli::global_options().quiet;
+    k3::cli::stop_on_sigterm();
+    if (!options->farm.root.empty()) return render_as_farm_worker(*options, quiet);
+    bool farm_only = !options->farm.shard.empty() || options->farm.shard_count > 0 || options->farm.lease_timeout_s > 0;
+    if (farm_only) throw k3::ConfigError("--shard, --shard-count and --lease-timeout need --run-root ROOT");
     if (!options->resume.empty()) {
       if (!options->presets.empty()) throw k3::ConfigError("--resume takes the run folder only, got presets too");
       return render_batch({""}, *options, quiet);

@@ -223,6 +223,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     // Interpolation mode: every frame from its (blended) prompts alone, no warp, no cadence.
     const bool interpolation = s.animation_mode == "Interpolation";
     progress.diffused = j % cadence == 0 || from_image || interpolation;
+    progress.frame_written = false;
 
     if (progress.diffused) {
       DiffusionRequest request = diffusion_request(s, params, j, seeds.take(j));
@@ -282,6 +283,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
     frame_ops.observe_output(frame, j);
     state.color_reference = frame_ops.color_reference();
     save_run_state(impl.folder, state);
+    progress.frame_written = true;
     report();
   }
 

@@ -19,6 +19,7 @@ struct RenderProgress {
   int total_steps = 0;
   bool diffused = false;  // whether this frame runs the backend
   int first_frame = 0;    // first frame of this invocation (after a resume: where it restarted)
+  bool frame_written = false;  // `frame` and its journal are on disk: stopping now loses nothing
 };
 
 struct RenderCallbacks {

@@ -166,10 +166,14 @@ cv::Mat RunFolder::read_frame(int index) const {
   return rgb;
 }
 
-std::string default_run_dir(const std::string& preset_name) {
+std::string run_folder_name(const std::string& preset_name) {
   std::string safe;
   for (char c : preset_name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
-  if (safe.empty()) safe = "render";
+  return safe.empty() ? "render" : safe;
+}
+
+std::string default_run_dir(const std::string& preset_name) {
+  std::string safe = run_folder_name(preset_name);
   std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);

@@ -60,5 +60,7 @@ class RunFolder {
 
 // Default run folder name: runs/<name>-<YYYYmmdd-HHMMSS> (name made safe for a path).
 std::string default_run_dir(const std::string& preset_name);
+// The preset name made safe for a path (letters, digits, - and _; others become _).
+std::string run_folder_name(const std::string& preset_name);
 
 }  // namespace k3::anim

@@ -163,11 +163,13 @@ void render_zoom_frames(const ZoomRenderInputs& in, RunState& state, FrameBacken
     progress.frame = j;
     progress.diffused = false;
     progress.step = progress.total_steps = 0;
+    progress.frame_written = false;
     double position = zoom_position(j, z.frames_per_keyframe, z.keyframes, zoom_in);
     cv::Mat frame = compose_zoom_frame(keyframes, geometry, position, feather);
     in.folder.write_frame(j, ops::to_u8_rgb(frame));
     state.next_frame = j + 1;
     save_run_state(in.folder, state);
+    progress.frame_written = true;
     if (!keep_going()) stop();
   }
 }
