@@ -9,9 +9,9 @@
 namespace k3 {
 
 GuidanceBatch guidance_batch(const EncodedPrompts& encoded) {
-  if (!encoded.negative_prompt_embeds.defined()) return {encoded.prompt_embeds, encoded.attention_mask.to(torch::kBool)};
+  if (!encoded.negative_prompt_embeds.defined()) return {encoded.prompt_embeds, encoded.attention_mask.to(torch::kBool), {}};
   return {torch::cat({encoded.negative_prompt_embeds, encoded.prompt_embeds}),
-          torch::cat({encoded.negative_attention_mask, encoded.attention_mask}).to(torch::kBool)};
+          torch::cat({encoded.negative_attention_mask, encoded.attention_mask}).to(torch::kBool), {}};
 }
 
 PromptEncoder::PromptEncoder(T5Tokenizer tokenizer, T5Encoder encoder, int max_length)

@@ -137,7 +137,7 @@ Render Render::resume(const std::string& run_dir) {
   std::string source = folder.settings_path();
   RenderSettings settings = parse_render_settings(folder.read_settings(), source);
   auto params = evaluate_frame_params(zoom_schedule_settings(settings), settings.seed.seed, source);
-  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, {}, {}});
+  auto impl = std::make_unique<Impl>(Impl{settings, source, std::move(params), folder, RunState{}, {}, {}, {}});
   prepare_images(impl->settings, impl->init_image, impl->color_image, impl->keyframe_images);
   if (auto state = load_run_state(folder)) {
     if (state->total_frames != settings.frames)
