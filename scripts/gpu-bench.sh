@@ -4,10 +4,7 @@
 # Catch2 v2 comes from gpu-deps/ (Debian's catch2 unpacked with dpkg -x) when the machine lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/local/cuda/bin:$PATH
-TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DK3_CORE_ONLY=ON \
-  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PWD/gpu-deps/usr" -DCMAKE_CUDA_ARCHITECTURES=90 "$@"
+source scripts/gpu-configure.sh
 cmake --build build-gpu --target bench_core_unet -j "$(nproc)"
 ./build-gpu/bench/bench_core_unet --cuda --latent 32,64,128 --repeats 5
 # The whole pipeline at 1024x1024 under the default plan and each offload mode: per-stage time and

@@ -5,10 +5,7 @@
 # unpacked with dpkg -x) when the machine lacks it. Extra arguments go to CMake's configure step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/local/cuda/bin:$PATH
-TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DK3_CORE_ONLY=ON \
-  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PWD/gpu-deps/usr" -DCMAKE_CUDA_ARCHITECTURES=90 "$@"
+source scripts/gpu-configure.sh
 cmake --build build-gpu --target k3_tests_core -j "$(nproc)"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 # Every [gpu] case, each printing its error against its bound.
