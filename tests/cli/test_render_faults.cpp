@@ -125,12 +125,12 @@ TEST_CASE("the tiny-model 2D clip with a prompt change crashed at every write re
   K3_REQUIRE_FIXTURES();
   // Issue #17's clip: 64x64, 12 frames, cadence 1, zoom 1.03, angle 1, the prompt changes at
   // frame 6, denoise 0.5, 4 steps, seed 9, seed behaviour iter.
-  const std::string preset = R"({
+  const std::string preset = R"JSON({
     "version": 1, "name": "crash-clip", "width": 64, "height": 64, "fps": 12, "frames": 12, "animation_mode": "2D",
     "prompts": {"0": "a red house by a lake --neg blurry", "6": "a blue boat on the sea --neg blurry"},
     "motion": {"zoom": "0:(1.03)", "angle": "0:(1)"},
     "generation": {"denoise": "0:(0.5)", "steps": "0:(4)", "cadence": 1, "color_coherence": "LAB", "noise": "0:(0.02)"},
-    "seed": {"seed": 9, "behavior": "iter"}})";
+    "seed": {"seed": 9, "behavior": "iter"}})JSON";
   const std::string model = " --model " + shell_quote(k3::test::fixtures_root() + "/k3-tiny");
   // Every write of the frames around the prompt change and of frame 8 (where the issue's run
   // was killed), and every point at least once elsewhere: the video's, settings.json's.
