@@ -28,14 +28,14 @@ cv::Mat gained(const cv::Mat& warped, const InitChain& steps) {
 }
 
 // One row of clip((amount+1)*x - amount*blurred, 0, 255), keeping x where |x - blurred| is
-// below the threshold (anti_blur.cpp's arithmetic, on one row).
+// below the threshold (anti_blur.cpp's arithmetic). Ternary clamps vectorise (see noise.cpp).
 void sharpen_row(const float* x, const float* blurred, float* out, int count, const AntiBlur& s) {
-  const cv::Mat x_row(1, count, CV_32FC1, const_cast<float*>(x));
-  const cv::Mat b_row(1, count, CV_32FC1, const_cast<float*>(blurred));
-  cv::Mat out_row(1, count, CV_32FC1, out);
-  cv::addWeighted(x_row, s.amount + 1.0, b_row, -s.amount, 0.0, out_row);
-  cv::max(out_row, 0.0, out_row);
-  cv::min(out_row, 255.0, out_row);
+  const float gain = static_cast<float>(s.amount + 1.0), loss = static_cast<float>(-s.amount);
+  for (int i = 0; i < count; ++i) {
+    float v = gain * x[i] + loss * blurred[i];
+    v = v < 0.f ? 0.f : v;
+    out[i] = v > 255.f ? 255.f : v;
+  }
   if (s.threshold <= 0.0) return;
   const float threshold = static_cast<float>(s.threshold);
   for (int i = 0; i < count; ++i)
