@@ -92,17 +92,10 @@ int journal_frames(const std::string& run_dir) {
   }
 }
 
-// Waits until the clip's journal holds between `low` and `high` frames; false when the worker
-// got past that window (or 60 s passed) first.
-bool wait_mid_clip(const std::string& run_dir, int low, int high) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int frames = journal_frames(run_dir);
-    if (frames > high || fs::exists(run_dir + "/done.json")) return false;
-    if (frames >= low) return true;
-    std::this_thread::sleep_for(std::chrono::microseconds(300));
-  }
-  return false;
+// Whether the clip's journal holds between `low` and `high` frames and it is not done.
+bool mid_clip(const std::string& run_dir, int low, int high) {
+  int frames = journal_frames(run_dir);
+  return frames >= low && frames <= high && !fs::exists(run_dir + "/done.json");
 }
 
 std::map<std::string, json> status_of(const std::string& root) {
@@ -194,20 +187,33 @@ TEST_CASE("three farm workers with a SIGKILL, a SIGTERM and replacements finish 
   Worker w2 = start_worker(root, "2/3", dir / "w2.log");
   std::map<long, double> deaths;
 
-  // SIGKILL worker 0 in the middle of its first clip.
+  // SIGKILL worker 0 and SIGTERM worker 1, each in the middle of its first clip (whichever
+  // gets there first is signalled first: the clips are short).
   const std::string killed_clip = root + "/" + kClips[0];
-  REQUIRE(wait_mid_clip(killed_clip, 2, kFrames - 3));
-  auto before_kill = status_of(root);
-  CHECK(before_kill[kClips[0]].at("state") == "running");
-  CHECK(before_kill[kClips[0]].at("pid").get<long>() == w0.pid);
-  kill(w0.pid, SIGKILL);
-  deaths[w0.pid] = now_s();
+  const std::string stopped_clip = root + "/" + kClips[1];
+  bool killed = false, stopped = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(killed && stopped) && std::chrono::steady_clock::now() < deadline) {
+    if (!killed && mid_clip(killed_clip, 2, kFrames - 3)) {
+      kill(w0.pid, SIGKILL);
+      deaths[w0.pid] = now_s();
+      killed = true;
+    }
+    if (!stopped && mid_clip(stopped_clip, 2, kFrames - 3)) {
+      kill(w1.pid, SIGTERM);
+      stopped = true;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  REQUIRE(killed);
+  REQUIRE(stopped);
+  // Right after the SIGKILL its heartbeat is still fresh: the status cannot tell yet.
+  auto after_kill = status_of(root);
+  CHECK(after_kill[kClips[0]].at("state") == "running");
+  CHECK(after_kill[kClips[0]].at("pid").get<long>() == w0.pid);
   CHECK(wait_exit_code(w0) == 128 + SIGKILL);
 
-  // SIGTERM worker 1 in the middle of its first clip: it finishes the frame and exits 75.
-  const std::string stopped_clip = root + "/" + kClips[1];
-  REQUIRE(wait_mid_clip(stopped_clip, 2, kFrames - 3));
-  kill(w1.pid, SIGTERM);
+  // The SIGTERM'd worker finished its frame, wrote the journal and exited 75.
   CHECK(wait_exit_code(w1) == 75);
   auto after_term = status_of(root);
   CHECK(after_term[kClips[1]].at("state") == "stopped");
@@ -231,7 +237,9 @@ TEST_CASE("three farm workers with a SIGKILL, a SIGTERM and replacements finish 
   // A second replacement for shard 1 at once: it must wait for, never join, the live one.
   Worker r1b = start_worker(root, "1/3", dir / "r1b.log");
   int r0_code = wait_exit_code(r0), r1_code = wait_exit_code(r1), r1b_code = wait_exit_code(r1b);
-  for (const auto& log : {r0.log, r1.log, r1b.log}) INFO(log << ":\n" << k3::test::read_file(log));
+  std::string logs;
+  for (const auto& log : {w0.log, w1.log, w2.log, r0.log, r1.log, r1b.log}) logs += log + ":\n" + k3::test::read_file(log);
+  INFO(logs);
   CHECK(r0_code == 0);
   CHECK(r1_code == 0);
   CHECK(r1b_code == 0);
