@@ -16,7 +16,8 @@ namespace {
 // clip(image * gain, 0, 255) as float: from the 8-bit colour match in one conversion, or from
 // the float frame (no copy at gain 1).
 cv::Mat gained(const cv::Mat& warped, const InitChain& steps) {
-  const bool match = steps.colors && steps.colors->space != ColorSpace::None;
+  // Strength 0 keeps the frame as it is (no 8-bit round trip either).
+  const bool match = steps.colors && steps.colors->space != ColorSpace::None && steps.color_strength > 0.0;
   if (match && steps.colors->depth == ColorDepth::EightBit && steps.color_strength == 1.0) {
     cv::Mat out;
     match_colors_u8(warped, *steps.colors).convertTo(out, CV_32F, steps.contrast);

@@ -1,5 +1,5 @@
 #include "animation/render/farm_status.h"
-
+#include "animation/render/run_state.h"
 #include "animation/render/run_folder.h"
 #include "src/errors.h"
 
@@ -80,7 +80,7 @@ ClipStatus clip_status(const std::string& run_dir, const std::string& name, doub
   status.run_dir = run_dir;
   status.total_frames = int_at(read_json(run_dir + "/settings.json"), "frames");
   // The journal's next_frame is the number of frames on disk with their state.
-  status.frames_done = int_at(read_json(run_dir + "/state/journal.json"), "next_frame");
+  status.frames_done = journal_frames_done(run_dir);
   status.lease = read_current_lease(run_dir);
   if (status.lease) status.heartbeat_age_s = std::max(0.0, now - status.lease->heartbeat);
   if (auto done = read_json(run_dir + "/done.json")) {

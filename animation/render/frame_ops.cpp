@@ -116,7 +116,9 @@ cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& 
 }
 
 cv::Mat FrameOperations::match_output(const cv::Mat& generated) {
-  if (impl_->color_space == ops::ColorSpace::None || !impl_->reference || !impl_->reference->has_reference()) return generated;
+  if (impl_->color_space == ops::ColorSpace::None || !impl_->reference || !impl_->reference->has_reference() ||
+      impl_->color_strength <= 0.0)
+    return generated;
   return ops::match_colors(generated, impl_->reference->template_for(impl_->color_space), impl_->color_strength);
 }
 

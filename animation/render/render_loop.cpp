@@ -214,6 +214,9 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
       throw Cancelled("render stopped at frame " + std::to_string(progress.frame) + "; continue with --resume " + impl.folder.dir());
   };
 
+  if (state.next_frame > 0 && state.next_frame < total && !state.turbo_next)
+    throw FileError(impl.folder.state_dir() + ": expected the journal's frame buffer to resume at frame " +
+                    std::to_string(state.next_frame) + ", got none");
   for (int j = state.next_frame; j < total; ++j) {
     const FrameParams& params = impl.params[static_cast<std::size_t>(j)];
     progress.frame = j;

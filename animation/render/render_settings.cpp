@@ -81,9 +81,10 @@ void read_motion(ObjectReader& r, MotionSettings& m, const std::string& base_dir
     r.issue("use_depth_warping", "expected depth_source (images, midas-3 or depth-anything-v2) because use_depth_warping is true, got none");
   if (asked && !use_depth_warping && m.depth_source != "none")
     r.issue("use_depth_warping", "expected true (or no key) because depth_source is \"" + m.depth_source + "\", got false");
-  if (m.depth_source != "none" && m.depth_path.empty())
-    r.issue("depth_path", "expected " + std::string(m.depth_source == "images" ? "a folder (or printf pattern) of depth images" : "a depth model folder") +
-                              " because depth_source is \"" + m.depth_source + "\", got none");
+  // A model source without its folder (what a Deforum import gives: the file names no folder)
+  // renders with flat depth and says so (render_warnings); depth images need their folder.
+  if (m.depth_source == "images" && m.depth_path.empty())
+    r.issue("depth_path", "expected a folder (or printf pattern) of depth images because depth_source is \"images\", got none");
   m.use_depth_warping = m.depth_source != "none";
 }
 

@@ -54,6 +54,9 @@ int img2img_step_count(const std::string& sampler, int steps, double denoise) {
 
 std::vector<std::string> render_warnings(const RenderSettings& s, const std::vector<FrameParams>& params, bool model) {
   std::vector<std::string> out;
+  if (s.animation_mode == "3D" && s.motion.depth_source != "none" && s.motion.depth_path.empty())
+    out.push_back("motion.depth_source " + s.motion.depth_source +
+                  ": no effect, motion.depth_path names no model folder, so every frame uses flat depth");
   if (s.animation_mode == "2D" && s.motion.enable_perspective_flip && s.motion.flip_drops_translation) {
     std::vector<int> moved;
     for (int j = 0; j < s.frames; ++j)

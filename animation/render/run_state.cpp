@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 namespace k3::anim {
 
@@ -85,8 +86,10 @@ RunState parse_journal(const std::string& bytes, const std::string& where) {
     }
     if (pos != bytes.size())
       throw FileError(where + ": expected " + std::to_string(pos) + " bytes, got " + std::to_string(bytes.size()));
-    if (state.next_frame < 0 || state.next_frame > state.total_frames || (state.next_frame > 0 && !state.turbo_next))
-      throw FileError(where + ": expected 0 <= next_frame <= total_frames and a frame buffer, got next_frame " +
+    // (Zoom clips keep their frames in their own journal: the frame buffer is checked by the
+    // 2D/3D loop that needs it.)
+    if (state.next_frame < 0 || state.next_frame > state.total_frames)
+      throw FileError(where + ": expected 0 <= next_frame <= total_frames, got next_frame " +
                       std::to_string(state.next_frame) + " of " + std::to_string(state.total_frames));
     return state;
   } catch (const json::exception& e) {
@@ -111,6 +114,25 @@ std::optional<RunState> load_run_state(const RunFolder& folder) {
     return std::nullopt;
   }
   return parse_journal(read_whole_file(folder.journal_path()), folder.journal_path());
+}
+
+int journal_frames_done(const std::string& run_dir) {
+  std::ifstream in(run_dir + "/state/journal.k3state", std::ios::binary);
+  std::string first;
+  if (!in || !std::getline(in, first)) return 0;
+  char magic[16] = {};
+  int version = 0;
+  std::size_t header_size = 0;
+  if (std::sscanf(first.c_str(), "%15s %d %zu", magic, &version, &header_size) != 3 || std::string(magic) != kMagic ||
+      header_size > kMaxHeaderBytes)
+    return 0;
+  std::string header(header_size, '\0');
+  if (!in.read(header.data(), static_cast<std::streamsize>(header_size))) return 0;
+  try {
+    return json::parse(header).at("next_frame").get<int>();
+  } catch (const json::exception&) {
+    return 0;
+  }
 }
 
 }  // namespace k3::anim

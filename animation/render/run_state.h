@@ -35,5 +35,8 @@ struct RunState {
 void save_run_state(const RunFolder& folder, const RunState& state);
 // Reads the journal; std::nullopt when the run never finished a frame.
 std::optional<RunState> load_run_state(const RunFolder& folder);
+// The number of frames a run folder's journal records as done (its next_frame), reading only the
+// journal's header; 0 when there is no readable journal (status displays, never resumes).
+int journal_frames_done(const std::string& run_dir);
 
 }  // namespace k3::anim

@@ -1,6 +1,8 @@
 // Deforum settings import: every supported key mapped, exactly the unsupported ones reported.
 #include "animation/render/deforum_import.h"
+#include "animation/render/frame_params.h"
 #include "animation/render/render_settings.h"
+#include "animation/render/render_warnings.h"
 #include "src/errors.h"
 #include "tests/support/test_support.h"
 
@@ -150,6 +152,12 @@ TEST_CASE("preset depth keys: a source needs a path, use_depth_warping must agre
   json flat = {{"motion", {{"use_depth_warping", true}}}};
   CHECK_THROWS_WITH(parse_render_settings(flat, "p.json"), Catch::Contains("depth_source"));
   CHECK_THROWS(parse_render_settings(json{{"motion", {{"depth_source", "zoe"}}}}, "p.json"));
+  // A model source without its folder (a Deforum import) parses, and the render says it is flat.
+  json unnamed = {{"animation_mode", "3D"}, {"motion", {{"depth_source", "midas-3"}}}};
+  auto model_settings = parse_render_settings(unnamed, "p.json");
+  const auto warnings = render_warnings(model_settings, evaluate_frame_params(model_settings, 1, "p.json"), false);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings.front(), Catch::Contains("motion.depth_path") && Catch::Contains("flat depth"));
 }
 
 TEST_CASE("a supported key with a value of the wrong type names the key", "[unit][render]") {

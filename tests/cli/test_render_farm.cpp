@@ -82,11 +82,18 @@ int wait_exit_code(const Worker& worker) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// The journal's next_frame from its header ("K3JOURNAL <version> <header bytes>" then JSON).
 int journal_frames(const std::string& run_dir) {
-  std::ifstream in(run_dir + "/state/journal.json");
-  if (!in) return 0;
+  std::ifstream in(run_dir + "/state/journal.k3state", std::ios::binary);
+  std::string magic;
+  int version = 0;
+  std::size_t header_size = 0;
+  if (!(in >> magic >> version >> header_size) || magic != "K3JOURNAL" || header_size > (1 << 16)) return 0;
+  in.get();  // the newline
+  std::string header(header_size, '\0');
+  if (!in.read(header.data(), static_cast<std::streamsize>(header_size))) return 0;
   try {
-    return json::parse(in).at("next_frame").get<int>();
+    return json::parse(header).at("next_frame").get<int>();
   } catch (const json::exception&) {
     return 0;  // being replaced this instant: the next poll reads it
   }
