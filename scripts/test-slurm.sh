@@ -2,7 +2,7 @@
 # The Slurm recipe for real, on this machine (root, Debian 12): installs slurm-wlm and munge,
 # starts a one-node cluster (munged, slurmctld, slurmd), submits examples/cluster/slurm/
 # render-array.sbatch as a 3-task array over the six clips of examples/cluster/batch (preview
-# backend, 128x128, 12 frames; the --gres line dropped: no GPU here), stops one task with
+# backend, 128x128, 24 frames; the --gres line dropped: no GPU here), stops one task with
 # SIGTERM mid-clip the way preemption does (the task exits 75 and requeues itself), waits, and
 # checks: every clip done once, every frame byte-identical to a single-process render, no two
 # live workers on one clip (lease history). Not part of CTest: it installs packages and starts
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 REPO=$PWD
 K3ANIM=${K3ANIM:-$REPO/build/cli/k3anim}
 WORK=${K3_SLURM_WORK:-/tmp/k3anim-slurm}
-FRAMES=12
+FRAMES=24  # long enough for the preemption to land mid-clip on a busy machine
 [ "$(id -u)" = 0 ] || { echo "test-slurm: run as root (installs packages, starts daemons)"; exit 1; }
 [ -x "$K3ANIM" ] || { echo "test-slurm: expected a built k3anim at $K3ANIM (bash scripts/build.sh)"; exit 1; }
 say() { echo "test-slurm: $*"; }
