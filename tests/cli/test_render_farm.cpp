@@ -110,7 +110,8 @@ std::map<std::string, json> status_of(const std::string& root) {
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   std::map<std::string, json> clips;
-  for (const auto& clip : json::parse(result.output).at("clips")) clips[clip.at("name").get<std::string>()] = clip;
+  json status = json::parse(result.output);  // kept alive: a range-for over .at() of a temporary dangles
+  for (const auto& clip : status.at("clips")) clips[clip.at("name").get<std::string>()] = clip;
   return clips;
 }
 
