@@ -108,7 +108,7 @@ std::string DepthImageFiles::path_for(int frame_index) const {
     if (frame_index < 0 || static_cast<std::size_t>(frame_index) >= folder_files_.size())
       throw FileError("depth image for frame " + std::to_string(frame_index) + ": expected at least " +
                       std::to_string(frame_index + 1) + " images in " + options_.path_pattern + ", got " +
-                      std::to_string(folder_files_.size()));
+                      std::to_string(folder_files_.size()) + " images");
     return folder_files_[static_cast<std::size_t>(frame_index)];
   }
   if (options_.path_pattern.find('%') == std::string::npos) return options_.path_pattern;

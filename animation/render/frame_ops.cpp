@@ -127,7 +127,9 @@ void FrameOperations::observe_output(const cv::Mat& frame, int frame_index) {
     set_color_reference(frame);
 }
 
-bool FrameOperations::uses_color_reference() const { return impl_->color_space != ops::ColorSpace::None; }
+bool FrameOperations::uses_color_reference() const {
+  return impl_->color_space != ops::ColorSpace::None && impl_->color_strength > 0.0;  // strength 0: as None
+}
 
 void FrameOperations::set_color_reference(const cv::Mat& reference_rgb) {
   impl_->reference = ops::ColorReference::fixed_image(reference_rgb);

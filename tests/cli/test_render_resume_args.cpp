@@ -14,7 +14,7 @@ std::string k3anim() { return shell_quote(k3anim_path()); }
 const char* kSmall = " --set width=64 --set height=64 --frames 3 --set output.write_video=false";
 }  // namespace
 
-TEST_CASE("--resume with another model, device or backend than recorded is refused", "[unit][cli][render]") {
+TEST_CASE("render --resume with another model, device or backend than recorded is refused", "[unit][cli][render]") {
   TempDir dir("resume-args");
   auto first = run(k3anim() + " --quiet render zoomin --preview" + kSmall + " --run-dir " + shell_quote(dir / "run"));
   REQUIRE(first.exit_code == 0);
