@@ -171,6 +171,7 @@ DepthModelConfig read_dpt(KeyReader& reader, const nlohmann::json& json) {
   if (head_in != -1 && head_in != 3) reader.fail("head_in_index", "-1 (the last fusion output)", std::to_string(head_in));
   if (reader.optional_bool("use_batch_norm_in_fusion_residual", false))
     reader.fail("use_batch_norm_in_fusion_residual", "false", "true");
+  reader.ignore("use_bias_in_fusion_residual");  // null = bias (no batch norm)
   if (reader.has("use_bias_in_fusion_residual") && !reader.optional_bool("use_bias_in_fusion_residual", true))
     reader.fail("use_bias_in_fusion_residual", "true or null", "false");
   c.dpt_add_projection = reader.optional_bool("add_projection", false);
