@@ -189,11 +189,11 @@ TEST_CASE("files of the form of Deforum's default and test settings import", "[u
     DeforumImport result = import_deforum_file(path);
     std::set<std::string> warned = warned_keys(result);
     for (const auto& key : warned) CHECK(file.contains(key));
-    for (const char* quiet : {"init_image", "soundtrack_path", "add_soundtrack", "frame_interpolation_engine",
+    for (const std::string quiet : {"init_image", "soundtrack_path", "add_soundtrack", "frame_interpolation_engine",
                               "frame_interpolation_x_amount", "frame_interpolation_keep_imgs", "diffusion_redo",
-                              "skip_video_creation", "make_gif", "delete_imgs", "reroll_patience", "strength_0_no_init"})
-      CHECK(warned.count(quiet) == 0);
-    for (const char* listed : {"sampler", "tiling", "cn_1_enabled", "hybrid_motion", "fill", "init_images", "mask_file"})
+                              "skip_video_creation", "make_gif", "delete_imgs", "strength_0_no_init", "seed"})
+      CHECK_FALSE(warned.count(quiet));
+    for (const std::string listed : {"sampler", "tiling", "cn_1_enabled", "hybrid_motion", "fill", "init_images", "reroll_patience"})
       CHECK(warned.count(listed) == 1);
     CHECK(result.preset["init_image"] == "");
     CHECK(result.preset["output"]["interpolate"] == 1);

@@ -61,7 +61,8 @@ bool mentions(const std::vector<std::string>& lines, const std::string& text) {
   return false;
 }
 
-const json kMoving = {{"motion", {{"zoom", "0:(1.05)"}, {"angle", "0:(3)"}}},
+const json kMoving = {{"seed", {{"seed", 5}}},
+                      {"motion", {{"zoom", "0:(1.05)"}, {"angle", "0:(3)"}}},
                       {"generation", {{"noise", "0:(0.08)"}, {"color_coherence", "LAB"}}}};
 
 }  // namespace

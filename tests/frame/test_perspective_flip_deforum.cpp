@@ -83,7 +83,9 @@ cv::Mat deforum_flip_matrix(int W, int H, double theta, double phi, double gamma
 cv::Mat textured_frame(int width, int height) {
   cv::Mat noise = k3::test::random_test_image(width, height, 7);
   cv::GaussianBlur(noise, noise, cv::Size(0, 0), 1.2);
-  cv::Mat frame = 0.5 * k3::test::smooth_test_image(width, height) + 0.5 * (noise - 127.5) * 3.0 + 64.0;
+  cv::Mat centred, frame;
+  cv::subtract(noise, cv::Scalar::all(127.5), centred);
+  cv::addWeighted(k3::test::smooth_test_image(width, height), 0.5, centred, 1.5, 64.0, frame);
   return to_u8_rgb(frame);
 }
 
