@@ -362,12 +362,6 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
       else if ((use_init || dk) && !path.empty()) im.out["init_image"] = path;
     }
     im.only_value("strength_0_no_init", true, "frame 0 without an init image is always text-to-image");
-    // Blank frames are never rerolled ("ignore", Deforum's default, is what k3anim does), so the
-    // patience of a reroll has no effect then; any other choice is named.
-    if (im.has("reroll_blank_frames") && im.in.at("reroll_blank_frames") == "ignore") {
-      im.take("reroll_blank_frames");
-      im.take("reroll_patience");
-    }
 
     // Guidance: SD's cfg c gives uncond + c*(cond-uncond); Kandinsky 3's guidance g gives
     // uncond + (g+1)*(cond-uncond), so g = c - 1.
