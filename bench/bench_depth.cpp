@@ -1,7 +1,8 @@
 // Benchmark (not a test): seconds per frame of depth prediction (processor + network + bicubic
 // resize to the frame) for the real architectures with zero weights from sparse safetensors
 // folders (Depth-Anything-V2-Small-hf, Intel/dpt-large), at square frames of the given sizes.
-// Usage: bench_depth [repetitions=3] [sizes=512,1024] [models=small,dpt-large]. Prints the median,
+// Usage: bench_depth [repetitions=3] [sizes=512,1024] [models=small,dpt-large] [device=cpu] [dtype=fp32]
+// (K3_SPECS: the specs folder, default ../shared/specs beside the source). Prints the median,
 // the minimum and the process CPU time per frame. Zero weights cost as much time as real ones.
 #include "depth/depth_estimator.h"
 #include "src/runtime.h"
@@ -82,14 +83,19 @@ int main(int argc, char** argv) {
   const int repetitions = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
   const auto sizes = split(argc > 2 ? argv[2] : "512,1024");
   const auto models = split(argc > 3 ? argv[3] : "small,dpt-large");
+  k3::depth::DepthEstimatorOptions options;
+  if (argc > 4) options.device = argv[4];
+  if (argc > 5) options.dtype = argv[5];
   k3::set_torch_threads(0);
-  const std::string spec_dir = std::string(K3_SOURCE_DIR) + "/../shared/specs/depth-keys";
+  const char* specs = std::getenv("K3_SPECS");
+  const std::string spec_dir = (specs ? std::string(specs) : std::string(K3_SOURCE_DIR) + "/../shared/specs") + "/depth-keys";
   const fs::path root = fs::temp_directory_path() / ("k3-bench-depth-" + std::to_string(::getpid()));
-  std::printf("threads %d; depth per frame (processor + network + resize), zero weights\n", k3::torch_threads());
+  std::printf("threads %d, %s %s; depth per frame (processor + network + resize), zero weights\n", k3::torch_threads(),
+              options.device.c_str(), options.dtype.c_str());
   for (const auto& which : models) {
     const fs::path dir = root / which;
     write_model(dir, which, spec_dir);
-    const auto estimator = k3::depth::DepthEstimator::load(dir.string());
+    const auto estimator = k3::depth::DepthEstimator::load(dir.string(), options);
     for (const auto& size_text : sizes) {
       const int size = std::atoi(size_text.c_str());
       k3::ImageRGB8 picture{size, size, std::vector<std::uint8_t>(static_cast<std::size_t>(size) * size * 3)};

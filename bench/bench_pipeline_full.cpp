@@ -2,13 +2,18 @@
 // by stage: T5 streamed over the prompts (then released), UNet + MoVQ loaded, one UNet forward at
 // batch 2 (one guided denoising step), MoVQ encode and decode, at 256, 512 and 1024 px. For each
 // stage: its time and the peak resident memory during it (VmHWM, reset before each stage through
-// /proc/self/clear_refs), beside the memory plan's estimate. Without --model it writes a full-size
-// folder of sparse files (zero weights: the arithmetic is the real one, the values are not).
+// /proc/self/clear_refs), beside the memory plan's estimate. With --frame-steps N (0: none) each size
+// also runs one diffused 2D frame as the render does it: MoVQ encode, denoise 0.35 of N guided
+// steps, MoVQ decode (the warp is a CPU frame operation, timed by bench_frame_ops).
+// Without --model it writes a full-size folder of sparse files (zero weights: the arithmetic is the
+// real one, the values are not).
 // Usage: bench_pipeline_full [--model DIR] [--sizes 256,512,1024] [--dtype auto|fp32|bf16|fp16]
 //                            [--device cpu|cuda] [--offload none|model|sequential] [--prompts N] [--threads N]
+//                            [--frame-steps N]
 #include "src/kandinsky3_models.h"
 #include "src/memory_plan.h"
 #include "src/model_folder.h"
+#include "src/noise_source.h"
 #include "src/pipeline.h"
 #include "src/runtime.h"
 #include "tests/support/full_size_model.h"
@@ -103,7 +108,7 @@ std::vector<int> parse_sizes(const std::string& text) {
 
 int main(int argc, char** argv) {
   std::string model, sizes_text = "256,512,1024", dtype_name = "auto", device_name = "cpu", offload_name = "none";
-  int prompts = 4, threads = 0;
+  int prompts = 4, threads = 0, frame_steps = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--model") model = value;
@@ -113,6 +118,7 @@ int main(int argc, char** argv) {
     else if (key == "--offload") offload_name = value;
     else if (key == "--prompts") prompts = std::stoi(value);
     else if (key == "--threads") threads = std::stoi(value);
+    else if (key == "--frame-steps") frame_steps = std::stoi(value);
     else {
       std::cerr << "unknown option " << key << "\n";
       return 2;
@@ -192,6 +198,18 @@ int main(int argc, char** argv) {
     {
       Stage stage("movq decode " + std::to_string(size) + " px", cuda);
       pipeline.decode(latents);
+      stage.done();
+    }
+    if (frame_steps > 0) {
+      const int64_t hid = models.unet->config().encoder_hid_dim;
+      k3::GuidanceBatch conditioning;
+      conditioning.embeds = torch::zeros({2, 32, hid}, torch::TensorOptions().dtype(dtype).device(device));
+      conditioning.mask = torch::ones({2, 32}, torch::TensorOptions().dtype(torch::kBool).device(device));
+      k3::DenoiseSettings settings;
+      settings.steps = frame_steps;
+      k3::SeededNoise noise(7);
+      Stage stage("2D frame " + std::to_string(size) + " px, 0.35 of " + std::to_string(frame_steps), cuda);
+      pipeline.image_to_image(pixels, conditioning, 0.35, settings, noise);
       stage.done();
     }
   }
