@@ -14,6 +14,7 @@
 #include "src/unet.h"
 
 #include <torch/cuda.h>
+#include <ATen/Context.h>
 
 #include <chrono>
 #include <cstring>
@@ -128,6 +129,19 @@ int main(int argc, char** argv) {
                   << latent << "x" << latent << ", " << latent * 8 << " px)\n";
       }
     }
+    // Candidates for the CUDA defaults, side by side at the largest size: cuDNN's per-shape
+    // algorithm search, then that with channels-last convolution weights and input.
+    unet->to(torch::kHalf);
+    auto in = make_inputs(config, torch::kHalf, device, latents.back());
+    at::globalContext().setBenchmarkCuDNN(true);
+    const double searched = time_forward(unet, in, std::max(repeats, 5), &out);
+    torch::NoGradGuard no_grad;
+    for (auto& parameter : unet->parameters())
+      if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+    in.sample = in.sample.contiguous(torch::MemoryFormat::ChannelsLast);
+    const double channels_last = time_forward(unet, in, std::max(repeats, 5), &out);
+    std::cout << "cuda Half, latent " << latents.back() << ": cudnn.benchmark " << searched * 1000
+              << " ms, + channels-last " << channels_last * 1000 << " ms per forward\n";
     return 0;
   }
 

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <execinfo.h>
 #include <unistd.h>
 
 namespace {
@@ -79,7 +81,17 @@ void write_model(const fs::path& dir, const std::string& which, const std::strin
 
 }  // namespace
 
+// A crash (seen once at exit on CUDA) prints where it happened.
+static void print_backtrace(int signal_number) {
+  void* frames[64];
+  const int count = backtrace(frames, 64);
+  backtrace_symbols_fd(frames, count, STDERR_FILENO);
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
 int main(int argc, char** argv) {
+  std::signal(SIGSEGV, print_backtrace);
   const int repetitions = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
   const auto sizes = split(argc > 2 ? argv[2] : "512,1024");
   const auto models = split(argc > 3 ? argv[3] : "small,dpt-large");
@@ -116,5 +128,7 @@ int main(int argc, char** argv) {
     }
   }
   fs::remove_all(root);
+  std::printf("bench_depth: done\n");
+  std::fflush(stdout);
   return 0;
 }

@@ -138,6 +138,9 @@ int main(int argc, char** argv) {
   const auto text_dtype = k3::text_encoder_dtype(device, dtype);
   const auto offload = k3::parse_offload(offload_name);
   const bool cuda = device.is_cuda();
+  // libtorch 2.x sizes the caching allocator's per-device statistics at the first CUDA allocation:
+  // reading or resetting them before that fails with "Invalid device argument".
+  if (cuda) torch::empty({1}, torch::TensorOptions().device(device));
   const auto folder = k3::ModelFolder::open(model);
   std::printf("bench_pipeline_full: %s, %s, offload %s, %d threads, %s\n", device.str().c_str(), dtype_name.c_str(),
               offload_name.c_str(), k3::torch_threads(), scratch.empty() ? model.c_str() : "sparse full-size folder");

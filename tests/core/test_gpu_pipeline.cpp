@@ -29,9 +29,10 @@ struct HalfCase {
   const char* name;
   double bound;  // relative L2 against CPU float32
 };
-// Half precision keeps ~3 decimal digits (fp16) or ~2 (bf16); a network of a few layers stays
-// within a few times that.
-const HalfCase kHalfCases[] = {{torch::kHalf, "fp16", 1e-2}, {torch::kBFloat16, "bf16", 5e-2}};
+// fp16 keeps 11 significant bits, bf16 8: bf16's bound is 2^3 = 8 times fp16's. Measured on an
+// H200 (torch 2.11): UNet fp16 0.0050/0.0087, bf16 0.028/0.062 (about 7x, precision alone);
+// MoVQ decode fp16 up to 0.0051, bf16 up to 0.049.
+const HalfCase kHalfCases[] = {{torch::kHalf, "fp16", 1e-2}, {torch::kBFloat16, "bf16", 8e-2}};
 
 const char* ends(const std::string& s, const char* suffix) {
   const std::string x = suffix;

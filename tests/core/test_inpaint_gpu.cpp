@@ -1,5 +1,6 @@
 // Inpainting and the original sampler on CUDA against the CPU (tiny 9-channel model): float32 to
-// rounding (TF32 off), bfloat16 run and reported. Tagged [gpu]: skipped where no CUDA device is present (CI).
+// rounding (TF32 off), bfloat16 to its bound over one step. Tagged [gpu]: skipped where no CUDA
+// device is present (CI).
 #include "src/inpaint_pipeline.h"
 #include "src/movq_config.h"
 #include "src/scheduler_config.h"
@@ -49,6 +50,12 @@ TEST_CASE("9-channel inpainting with the original sampler on CUDA matches the CP
   cpu.set_null_embedding(null_embedding);
   k3::RecordedNoise cpu_noise(draws);
   const auto want = cpu.inpaint_latents(image, mask, batch, 1.0, settings, cpu_noise);
+  // Five steps in float32 must agree to rounding. bfloat16 over five thresholded steps of a random
+  // model amplifies its rounding chaotically (0.40 on an H100, 0.59 on an H200): that run must stay
+  // finite, and one step of it is held to the UNet's bfloat16 bound (test_gpu_pipeline.cpp).
+  settings.steps = 1;
+  k3::RecordedNoise one_step_noise(draws);
+  const auto want_one_step = cpu.inpaint_latents(image, mask, batch, 1.0, settings, one_step_noise);
   for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
     auto gpu_unet = k3::Kandinsky3UNet(unet->config());
     gpu_unet->to(torch::kCUDA, dtype);
@@ -60,15 +67,24 @@ TEST_CASE("9-channel inpainting with the original sampler on CUDA matches the CP
     movq->to(torch::kCUDA, torch::kFloat);
     k3::Kandinsky3InpaintPipeline gpu(gpu_unet, movq, scheduler);
     gpu.set_null_embedding(null_embedding.to(torch::kCUDA, dtype));
+    settings.steps = 5;
     k3::RecordedNoise gpu_noise(draws);
     const auto got = gpu.inpaint_latents(image, mask, batch, 1.0, settings, gpu_noise).to(torch::kCPU, torch::kFloat);
+    settings.steps = 1;
+    k3::RecordedNoise gpu_one_step_noise(draws);
+    const auto got_one_step =
+        gpu.inpaint_latents(image, mask, batch, 1.0, settings, gpu_one_step_noise).to(torch::kCPU, torch::kFloat);
     movq->to(torch::kCPU);
     const double error = k3::test::core::relative_l2(got, want);
-    std::cout << "[gpu] 9-channel inpainting (original sampler, 5 steps) " << c10::toString(dtype) << " rel L2 vs CPU "
-              << error << "\n";
+    const double one_step_error = k3::test::core::relative_l2(got_one_step, want_one_step);
+    std::cout << "[gpu] 9-channel inpainting (original sampler) " << c10::toString(dtype) << " rel L2 vs CPU: 5 steps "
+              << error << ", 1 step " << one_step_error << "\n";
     CHECK(torch::isfinite(got).all().item<bool>());
-    // float32 must agree to rounding. bfloat16 is only reported: with random weights the five
-    // thresholded steps amplify its rounding (measured 0.40 on an H100), so no bound says more.
-    if (dtype == torch::kFloat) CHECK(error < 1e-3);
+    if (dtype == torch::kFloat) {
+      CHECK(error < 1e-3);
+      CHECK(one_step_error < 1e-3);
+    } else {
+      CHECK(one_step_error < 8e-2);
+    }
   }
 }
