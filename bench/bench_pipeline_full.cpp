@@ -43,17 +43,20 @@ using Clock = std::chrono::steady_clock;
 double g_run_peak_gib = 0;  // the largest stage peak
 double g_gpu_peak_gib = 0;
 
-// The GPU's peak reserved memory since the last reset (the caching allocator's view), -1 without.
-double gpu_peak_gib(bool reset) {
+// The GPU's peak memory since the last reset (the caching allocator's view: reserved, or allocated
+// by tensors when `allocated`), -1 without.
+double gpu_peak_gib(bool reset, bool allocated = false) {
 #ifdef K3_CUDA_MEMORY_STATS
   if (reset) {
     c10::cuda::CUDACachingAllocator::resetPeakStats(0);
     return 0;
   }
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(0);
-  return static_cast<double>(stats.reserved_bytes[0].peak) / (1024.0 * 1024.0 * 1024.0);  // [0] = aggregate
+  const auto& stat = allocated ? stats.allocated_bytes[0] : stats.reserved_bytes[0];  // [0] = aggregate
+  return static_cast<double>(stat.peak) / (1024.0 * 1024.0 * 1024.0);
 #else
   (void)reset;
+  (void)allocated;
   return -1;
 #endif
 }
@@ -87,8 +90,8 @@ struct Stage {
     if (cuda) {
       const double gpu_peak = gpu_peak_gib(false);
       g_gpu_peak_gib = std::max(g_gpu_peak_gib, gpu_peak);
-      char text[48];
-      std::snprintf(text, sizeof(text), "GPU peak %.2f GiB; ", gpu_peak);
+      char text[80];
+      std::snprintf(text, sizeof(text), "GPU peak %.2f GiB (tensors %.2f); ", gpu_peak, gpu_peak_gib(false, true));
       gpu = text;
     }
     std::printf("| %-34s | %9.2f | %8.2f | %s%s\n", name.c_str(), seconds, peak, gpu.c_str(), note.c_str());
