@@ -83,8 +83,8 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
   sub->add_option("--dtype", o->model.dtype,
                   "UNet and MoVQ: auto (default: fp32 on cpu, fp16 on cuda), fp32, bf16 or fp16 (fp16 needs cuda)")
       ->check(CLI::IsMember({"auto", "fp32", "bf16", "fp16"}));
-  sub->add_option("--offload", o->model.offload, "CUDA: none (default), model or sequential (for small GPUs)")
-      ->check(CLI::IsMember({"none", "model", "sequential"}));
+  sub->add_option("--offload", o->model.offload, "CUDA: auto (default: none when all fits the GPU, else model, else sequential), none, model, sequential")
+      ->check(CLI::IsMember({"auto", "none", "model", "sequential"}));
   sub->add_option("--memory-limit", o->memory_limit, "plan within this much memory, e.g. 16G (default: what is free)");
   sub->add_option("--variant", o->model.variant, "weight variant to prefer, e.g. fp16 (*.fp16.safetensors)");
   sub->add_option("-o,--output", o->output, "output picture (.png)")->required();

@@ -266,7 +266,7 @@ k3::cli::RegisterCommand registration("render", [](CLI::App& app) -> std::functi
   sub->add_option("--frames", options->frames, "frame count (overrides the preset)")->check(CLI::PositiveNumber);
   sub->add_option("--device", options->device, "cpu or cuda[:N] (overrides model.device)");
   sub->add_option("--dtype", options->dtype, "auto, fp32, bf16 or fp16 for UNet and MoVQ (overrides model.dtype)");
-  sub->add_option("--offload", options->offload, "CUDA: none, model or sequential (overrides model.offload)");
+  sub->add_option("--offload", options->offload, "CUDA: auto, none, model or sequential (overrides model.offload)");
   sub->add_option("--memory-limit", options->memory_limit, "plan within this much memory, e.g. 16G (default: what is free)");
   sub->add_option("--run-root", options->farm.root,
                   "farm mode: run folders ROOT/<clip name>, leased, shared by the workers of a job array");

@@ -44,7 +44,8 @@ class TorchGenerator final : public Generator {
     load_.variant = options.variant;
     load_.device = parse_device(options.device);
     load_.dtype = parse_dtype(options.dtype, load_.device);
-    load_.offload = parse_offload(options.offload);
+    const bool auto_offload = options.offload == "auto";
+    load_.offload = auto_offload ? OffloadMode::None : parse_offload(options.offload);
     if (load_.offload != OffloadMode::None && load_.device.is_cpu()) {
       say(std::string("offload ") + offload_name(load_.offload) + " has no effect on the CPU (nothing to offload to)");
       load_.offload = OffloadMode::None;
@@ -63,6 +64,7 @@ class TorchGenerator final : public Generator {
         plan_ = half;
       }
     }
+    if (auto_offload && load_.device.is_cuda() && !plan_.fits()) choose_offload();
     require_fit(plan_);
     prompts_ = Kandinsky3Models::open_prompt_encoder(folder_, load_.device, text_dtype_, /*with_encoder=*/false);
   }
@@ -175,6 +177,21 @@ class TorchGenerator final : public Generator {
     // Flash was distilled to run without classifier-free guidance.
     if (settings.sampler == "flash") settings.guidance = 0.0;
     return settings;
+  }
+
+  // "auto" offload on CUDA when everything on the device would not fit: the first of model and
+  // sequential whose plan fits (the last one tried stays for require_fit's message otherwise).
+  void choose_offload() {
+    const auto without = plan_;
+    for (auto mode : {OffloadMode::Model, OffloadMode::Sequential}) {
+      load_.offload = mode;
+      plan_ = plan_memory(folder_, plan_request(load_.dtype));
+      if (plan_.fits()) break;
+    }
+    if (plan_.fits())
+      say("memory plan: everything on " + without.device + " would need " + format_bytes(without.needed()) + " with " +
+          format_bytes(without.available) + " available; offload " + offload_name(load_.offload) + " (needs " +
+          format_bytes(plan_.needed()) + ")");
   }
 
   PlanRequest plan_request(torch::ScalarType image_dtype) const {

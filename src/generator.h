@@ -20,8 +20,9 @@ struct GeneratorOptions {
   // UNet and MoVQ: "auto" (fp32 on the CPU, fp16 on CUDA), "fp32", "bf16", "fp16". The T5
   // encoder runs in fp32 on the CPU and in this dtype on CUDA (its `wo` in fp32 under fp16).
   std::string dtype = "auto";
-  // CUDA only: "none", "model" or "sequential" (src/offload.h); on the CPU it has no effect.
-  std::string offload = "none";
+  // CUDA only: "none", "model" or "sequential" (src/offload.h), or "auto": none when the memory
+  // plan fits the device, else the first of model and sequential that does. No effect on the CPU.
+  std::string offload = "auto";
   // The memory plan is checked at load for pictures up to this size (0 = 1024), and refused
   // with the needed and available bytes when it cannot fit (src/memory_plan.h).
   int plan_width = 0, plan_height = 0;

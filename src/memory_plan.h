@@ -36,6 +36,7 @@ struct PlannedComponent {
 
 struct MemoryPlan {
   std::string device;
+  OffloadMode offload = OffloadMode::None;
   std::vector<PlannedComponent> components;
   int64_t text_phase = 0;   // peak while prompts are encoded (T5 streamed)
   int64_t image_phase = 0;  // peak while frames are made (UNet + MoVQ + activations)

@@ -30,7 +30,7 @@ const std::vector<std::string> kDepthSources = {"none", "images", "midas-3", "de
 const std::vector<std::string> kInterpolations = {"linear", "step", "cubic"};
 const std::vector<std::string> kDevices = {"cpu", "cuda"};
 const std::vector<std::string> kDtypes = {"auto", "fp32", "bf16", "fp16"};
-const std::vector<std::string> kOffloadModes = {"none", "model", "sequential"};
+const std::vector<std::string> kOffloadModes = {"auto", "none", "model", "sequential"};
 const std::vector<std::string> kSamplers = {"ddpm", "ddim", "original", "flash"};
 const std::vector<std::string> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
                                                "medium",    "slow",      "slower",   "veryslow"};

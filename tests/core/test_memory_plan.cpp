@@ -1,0 +1,57 @@
+// The memory plan at full size (a sparse full-size folder: the real names, shapes and dtypes), for
+// a CUDA device in fp16 at 1024 px, with the user's --memory-limit standing in for the card:
+// offloading must lower the need in the order none > model > sequential, and the refusal must
+// name needed and available bytes with the next step that could help. No GPU is needed: the plan
+// reads safetensors headers and configs only.
+#include "src/errors.h"
+#include "src/memory_plan.h"
+#include "src/model_folder.h"
+#include "tests/support/full_size_model.h"
+#include "tests/support/test_support.h"
+
+#include <catch2/catch.hpp>
+
+#include <iostream>
+
+namespace {
+
+constexpr int64_t kGiB = int64_t{1} << 30;
+
+k3::PlanRequest cuda_request(k3::OffloadMode offload, int64_t limit) {
+  k3::PlanRequest request;
+  request.device = torch::Device(torch::kCUDA);
+  request.image_dtype = torch::kHalf;
+  request.text_dtype = torch::kHalf;
+  request.offload = offload;
+  request.limit_bytes = limit;
+  return request;
+}
+
+}  // namespace
+
+TEST_CASE("memory plan at full size: offloading lowers the CUDA need and the refusal says what would help", "[unit]") {
+  K3_REQUIRE_FIXTURES();
+  k3::test::TempDir dir("memory-plan");
+  const std::string model = dir / "kandinsky-3";
+  k3::test::write_full_size_kandinsky3(model, k3::test::fixtures_root() + "/k3-tiny/tokenizer");
+  const auto folder = k3::ModelFolder::open(model);
+  // A 12 GB card after the CUDA context: about 11 GiB.
+  const int64_t card = 11 * kGiB;
+  const auto none = k3::plan_memory(folder, cuda_request(k3::OffloadMode::None, card));
+  const auto model_offload = k3::plan_memory(folder, cuda_request(k3::OffloadMode::Model, card));
+  const auto sequential = k3::plan_memory(folder, cuda_request(k3::OffloadMode::Sequential, card));
+  std::cout << "[plan] " << none.summary() << "\n[plan] model: " << model_offload.summary()
+            << "\n[plan] sequential: " << sequential.summary() << "\n";
+  CHECK(none.needed() > model_offload.needed());
+  CHECK(model_offload.needed() > sequential.needed());
+  // Everything resident: UNet + MoVQ in fp16 (5.7 + 0.5 GiB) plus the decoder's activations.
+  CHECK(none.image_phase > 11 * kGiB);
+  CHECK_FALSE(none.fits());
+  CHECK(model_offload.fits());  // what "auto" picks on such a card (src/generator.cpp)
+  CHECK_THROWS_WITH(k3::require_fit(none), Catch::Contains("available") && Catch::Contains("try --offload model"));
+  const auto tiny_card = k3::plan_memory(folder, cuda_request(k3::OffloadMode::Model, 2 * kGiB));
+  CHECK_THROWS_WITH(k3::require_fit(tiny_card), Catch::Contains("try --offload sequential"));
+  const auto tiny_sequential = k3::plan_memory(folder, cuda_request(k3::OffloadMode::Sequential, 2 * kGiB));
+  CHECK_THROWS_AS(k3::require_fit(tiny_sequential), k3::ResourceError);
+  CHECK_THROWS_WITH(k3::require_fit(tiny_sequential), Catch::Contains("try a smaller size"));
+}
