@@ -3,6 +3,7 @@
 // and parameter counts, and every missing, unexpected, mis-shaped or wrongly typed tensor against
 // the architecture its config describes. Exits non-zero (with a one-line error) on any problem.
 #include "cli/command.h"
+#include "depth/depth_estimator.h"
 #include "depth/depth_model.h"
 #include "src/errors.h"
 #include "src/model_folder.h"

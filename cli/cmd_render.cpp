@@ -13,6 +13,7 @@
 #include "cli/render_progress.h"
 #include "cli/resume_arguments.h"
 #include "cli/stop_signal.h"
+#include "depth/depth_estimator.h"
 #include "src/bounded_json.h"
 #include "src/errors.h"
 #include "src/generator.h"
@@ -73,7 +74,8 @@ class BackendPool {
       return preview_;
     }
     const auto g = generator_options(settings);
-    const std::string key = g.model_dir + "|" + g.device + "|" + g.dtype + "|" + g.variant + "|" + g.sampler + "|" + g.offload;
+    std::string key = g.model_dir + "|" + g.device + "|" + g.dtype + "|" + g.variant + "|" + g.sampler + "|" + g.offload;
+    for (const auto& extra : g.extra_components) key += "|" + extra.name + ":" + (extra.weight_files.empty() ? "" : extra.weight_files.front());
     auto& backend = backends_[key];
     if (!backend) {
       if (!quiet_) std::cerr << "k3anim: Kandinsky 3 from " << g.model_dir << " (" << g.device << ", " << g.dtype << ")\n";
@@ -105,6 +107,10 @@ class BackendPool {
     g.plan_width = settings.width;
     g.plan_height = settings.height;
     if (!options_.memory_limit.empty()) g.memory_limit = k3::parse_bytes(options_.memory_limit);
+    const auto& motion = settings.motion;
+    if (settings.animation_mode == "3D" && motion.depth_source != "none" && motion.depth_source != "images" &&
+        !motion.depth_path.empty())
+      g.extra_components.push_back({"depth " + motion.depth_source, k3::depth::depth_weight_files(motion.depth_path)});
     const bool quiet = quiet_;
     g.on_message = [quiet](const std::string& message) {
       if (!quiet) std::cerr << "k3anim: " << message << "\n";

@@ -41,6 +41,10 @@ class DepthEstimator {
   std::shared_ptr<Impl> impl_;
 };
 
+// The weight files of a depth model folder: model.safetensors, or the shards of
+// model.safetensors.index.json. Throws FileError naming what was looked for.
+std::vector<std::string> depth_weight_files(const std::string& dir);
+
 // transformers' pipeline picture: (depth * 255 / max) truncated to uint8, in float32 math.
 // Values below -1 (bicubic overshoot) wrap as numpy's cast does (-1.5 -> 255); an all-zero map
 // gives zeros.

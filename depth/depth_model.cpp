@@ -2,6 +2,7 @@
 // DPTForDepthEstimation.forward (non-hybrid): backbone stages -> neck -> head.
 #include "depth/depth_model.h"
 
+#include "depth/depth_estimator.h"
 #include "src/errors.h"
 #include "src/model_folder.h"
 #include "src/weights.h"

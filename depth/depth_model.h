@@ -45,10 +45,6 @@ struct LoadedDepthModel {
   std::vector<std::string> warnings;  // config keys nobody reads
 };
 
-// The weight files of a depth model folder: model.safetensors, or the shards of
-// model.safetensors.index.json. Throws FileError naming what was looked for.
-std::vector<std::string> depth_weight_files(const std::string& dir);
-
 // Reads config.json + preprocessor_config.json of `dir`, builds the model and fills it with the
 // strict loader (every missing, unexpected or mis-shaped tensor reported at once), in `dtype` on
 // `device`, in eval mode. A folder without preprocessor_config.json is refused (FileError).

@@ -203,6 +203,7 @@ class TorchGenerator final : public Generator {
     plan.width = options_.plan_width > 0 ? options_.plan_width : 1024;
     plan.height = options_.plan_height > 0 ? options_.plan_height : 1024;
     plan.limit_bytes = options_.memory_limit;
+    plan.extras = options_.extra_components;
     return plan;
   }
 

@@ -2,6 +2,7 @@
 // The torch-free facade of the Kandinsky 3.0 pipeline, as the renderer and the CLI use it.
 // Implemented in src/generator.cpp on top of the libtorch pipeline.
 #include "src/image.h"
+#include "src/plan_extras.h"
 
 #include <cstdint>
 #include <functional>
@@ -27,6 +28,9 @@ struct GeneratorOptions {
   // with the needed and available bytes when it cannot fit (src/memory_plan.h).
   int plan_width = 0, plan_height = 0;
   std::int64_t memory_limit = 0;  // > 0: plan within this many bytes (the user's --memory-limit)
+  // Models that share the device during the image phase (the 3D warp's depth model): counted in
+  // the memory plan, in the image dtype.
+  std::vector<ExtraComponent> extra_components;
   MessageCallback on_message;
   std::string variant = "";       // "" = prefer plain files, "fp16" = prefer *.fp16.safetensors
   // "ddpm" (diffusers default), "ddim" (deterministic) or "original" (ai-forever's sampler:

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -65,6 +66,22 @@ std::string prefix_with_index(const std::string& name, const std::string& head) 
   if (name.rfind(head, 0) != 0) return {};
   const auto dot = name.find('.', head.size());
   return dot == std::string::npos ? std::string{} : name.substr(0, dot + 1);
+}
+
+// Parameters and bytes of loose weight files in a dtype of `element` bytes: safetensors by their
+// headers; anything else (a pickled float32 `.bin`) by its size.
+ComponentSizes measure_files(const std::vector<std::string>& paths, int64_t element) {
+  ComponentSizes sizes;
+  for (const auto& path : paths) {
+    if (path.size() > 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0) {
+      const auto file = SafetensorsFile::open(path);
+      for (const auto& [name, record] : file->tensors()) sizes.parameters += record.numel();
+    } else {
+      sizes.parameters += static_cast<int64_t>(std::filesystem::file_size(path)) / 4;
+    }
+  }
+  sizes.bytes = sizes.parameters * element;
+  return sizes;
 }
 
 // T5 encoder parameters and bytes by its config (transformers' T5Stack layout): the token table,
@@ -212,6 +229,14 @@ MemoryPlan plan_memory(const ModelFolder& folder, const PlanRequest& request) {
   } else {
     plan.image_phase = unet.bytes + movq.bytes + plan.activations;
   }
+  // Extras (a depth model) stay on the device through every phase of the image making.
+  int64_t extra_bytes = 0;
+  for (const auto& extra : request.extras) {
+    const auto sizes = measure_files(extra.weight_files, image_bytes);
+    plan.components.push_back({extra.name, dtype_label(request.image_dtype), sizes.parameters, sizes.bytes, sizes.bytes});
+    extra_bytes += sizes.bytes;
+  }
+  plan.image_phase += extra_bytes;
   plan.components.push_back({"unet", dtype_label(request.image_dtype), unet.parameters, unet.bytes, unet_resident});
   plan.components.push_back({"movq", dtype_label(request.image_dtype), movq.parameters, movq.bytes, movq_resident});
 

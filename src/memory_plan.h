@@ -6,6 +6,7 @@
 // calibrated by bench_pipeline_full (README, "Memory").
 #include "src/byte_size.h"
 #include "src/offload.h"
+#include "src/plan_extras.h"
 
 #include <torch/torch.h>
 
@@ -24,6 +25,7 @@ struct PlanRequest {
   OffloadMode offload = OffloadMode::None;
   int width = 1024, height = 1024;  // the largest picture of the job
   int64_t limit_bytes = 0;          // > 0: use at most this much (the user's --memory-limit)
+  std::vector<ExtraComponent> extras;
 };
 
 struct PlannedComponent {

@@ -2,15 +2,18 @@
 // a CUDA device in fp16 at 1024 px, with the user's --memory-limit standing in for the card:
 // offloading must lower the need in the order none > model > sequential, and the refusal must
 // name needed and available bytes with the next step that could help. No GPU is needed: the plan
-// reads safetensors headers and configs only.
+// reads safetensors headers and configs only. A depth model (the 3D warp's) adds its weights.
 #include "src/errors.h"
 #include "src/memory_plan.h"
 #include "src/model_folder.h"
+#include "src/safetensors.h"
+#include "tests/core/golden.h"
 #include "tests/support/full_size_model.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <iostream>
 
 namespace {
@@ -54,4 +57,29 @@ TEST_CASE("memory plan at full size: offloading lowers the CUDA need and the ref
   const auto tiny_sequential = k3::plan_memory(folder, cuda_request(k3::OffloadMode::Sequential, 2 * kGiB));
   CHECK_THROWS_AS(k3::require_fit(tiny_sequential), k3::ResourceError);
   CHECK_THROWS_WITH(k3::require_fit(tiny_sequential), Catch::Contains("try a smaller size"));
+}
+
+TEST_CASE("memory plan: a depth model beside the UNet is counted in the image phase, in the image dtype", "[unit]") {
+  K3_REQUIRE_FIXTURES();
+  if (!k3::test::fixtures_present("depth-tiny")) return k3::test::skip("depth-tiny fixtures absent");
+  const auto folder = k3::ModelFolder::open(k3::golden::model_dir());
+  k3::PlanRequest request;
+  request.width = request.height = 256;
+  const auto without = k3::plan_memory(folder, request);
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(k3::test::fixtures_root() + "/depth-tiny")) {
+    const std::string weights = entry.path().string() + "/model.safetensors";
+    if (!std::filesystem::exists(weights)) continue;
+    const auto file = k3::SafetensorsFile::open(weights);
+    int64_t parameters = 0;
+    for (const auto& [name, record] : file->tensors()) parameters += record.numel();
+    request.extras = {{"depth", {weights}}};
+    const auto with = k3::plan_memory(folder, request);
+    std::cout << "[plan] with " << entry.path().filename().string() << ": " << with.summary() << "\n";
+    CHECK(with.image_phase - without.image_phase == parameters * 4);  // float32 on the CPU
+    CHECK(with.components.size() == without.components.size() + 1);
+    CHECK(with.summary().find("depth fp32") != std::string::npos);
+    ++checked;
+  }
+  CHECK(checked > 0);
 }
