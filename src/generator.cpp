@@ -46,15 +46,18 @@ class TorchGenerator final : public Generator {
     load_.dtype = parse_dtype(options.dtype, load_.device);
     const bool auto_offload = options.offload == "auto";
     load_.offload = auto_offload ? OffloadMode::None : parse_offload(options.offload);
-    if (load_.offload != OffloadMode::None && load_.device.is_cpu()) {
-      say(std::string("offload ") + offload_name(load_.offload) + " has no effect on the CPU (nothing to offload to)");
-      load_.offload = OffloadMode::None;
+    if (load_.offload == OffloadMode::Sequential && load_.device.is_cpu()) {
+      say("offload sequential: the CPU has model offload only (the UNet's blocks re-read from their file while MoVQ "
+          "works); using model");
+      load_.offload = OffloadMode::Model;
     }
     text_dtype_ = text_encoder_dtype(load_.device, load_.dtype);
     t5_width_ = T5EncoderConfig::from_file(folder_.config_path("text_encoder")).d_model;
     inpainting_unet_ = UNetConfig::from_json(folder_.config("unet"), folder_.config_path("unet")).is_inpainting();
     plan_ = plan_memory(folder_, plan_request(load_.dtype));
-    // "auto" on the CPU: fp32 when it fits, else bf16 (half the weights and activations).
+    if (auto_offload && !plan_.fits()) choose_offload();
+    // "auto" on the CPU: fp32 when it fits (offloaded if need be), else bf16 (half the weights and
+    // activations; libtorch's CPU bf16 convolutions are many times slower, hence last).
     if (options.dtype == "auto" && load_.device.is_cpu() && !plan_.fits()) {
       auto half = plan_memory(folder_, plan_request(torch::kBFloat16));
       if (half.fits()) {
@@ -64,7 +67,6 @@ class TorchGenerator final : public Generator {
         plan_ = half;
       }
     }
-    if (auto_offload && load_.device.is_cuda() && !plan_.fits()) choose_offload();
     require_fit(plan_);
     prompts_ = Kandinsky3Models::open_prompt_encoder(folder_, load_.device, text_dtype_, /*with_encoder=*/false);
   }
@@ -179,11 +181,12 @@ class TorchGenerator final : public Generator {
     return settings;
   }
 
-  // "auto" offload on CUDA when everything on the device would not fit: the first of model and
-  // sequential whose plan fits (the last one tried stays for require_fit's message otherwise).
+  // "auto" offload when everything on the device would not fit: the first of model and (CUDA
+  // only) sequential whose plan fits; the last one tried stays for require_fit's message otherwise.
   void choose_offload() {
     const auto without = plan_;
     for (auto mode : {OffloadMode::Model, OffloadMode::Sequential}) {
+      if (mode == OffloadMode::Sequential && load_.device.is_cpu()) break;
       load_.offload = mode;
       plan_ = plan_memory(folder_, plan_request(load_.dtype));
       if (plan_.fits()) break;

@@ -64,11 +64,14 @@ void Kandinsky3Models::load_image_models(const ModelFolder& folder, const ModelL
   // With offloading the weights load into host memory first; the Offloader then moves the small
   // parts to the device and the heavy ones only while they work.
   const bool offloading = options.offload != OffloadMode::None && options.device.is_cuda();
+  // On the CPU only model offload exists: the UNet's blocks are re-read from their file (src/offload.h).
+  const bool file_backed = options.offload == OffloadMode::Model && options.device.is_cpu();
   const torch::Device load_device = offloading ? torch::Device(torch::kCPU) : options.device;
   auto unet_config = UNetConfig::from_json(folder.config("unet"), folder.config_path("unet"));
   append(warnings, unet_config.warnings);
   unet = Kandinsky3UNet(unet_config);
-  load_weights_strict(*unet, WeightStore::open_files(folder.weight_files("unet")), "unet", options.dtype, load_device);
+  auto unet_store = std::make_shared<const WeightStore>(WeightStore::open_files(folder.weight_files("unet")));
+  load_weights_strict(*unet, *unet_store, "unet", options.dtype, load_device);
   unet->eval();
   const auto null_file = folder.path("unet") + "/" + kNullEmbeddingFile;
   if (std::filesystem::exists(null_file)) {
@@ -88,6 +91,8 @@ void Kandinsky3Models::load_image_models(const ModelFolder& folder, const ModelL
   load_weights_strict(*movq, movq_store, "movq", options.dtype, load_device);
   movq->eval();
   if (offloading) offloader = std::make_shared<Offloader>(options.offload, options.device, unet, movq);
+  if (file_backed)
+    offloader = std::make_shared<Offloader>(options.offload, options.device, unet, movq, unet_store, options.dtype);
 
   scheduler = SchedulerConfig::from_file(folder.config_path("scheduler"));
   append(warnings, scheduler.warnings);

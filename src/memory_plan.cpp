@@ -184,7 +184,7 @@ int64_t available_memory(const torch::Device& device) {
 MemoryPlan plan_memory(const ModelFolder& folder, const PlanRequest& request) {
   MemoryPlan plan;
   plan.device = request.device.str();
-  plan.offload = request.device.is_cuda() ? request.offload : OffloadMode::None;
+  plan.offload = request.device.is_cuda() || request.offload == OffloadMode::Model ? request.offload : OffloadMode::None;
   const auto image_bytes = element_bytes(request.image_dtype);
   const auto text_dtype = request.text_dtype;
 
@@ -212,7 +212,9 @@ MemoryPlan plan_memory(const ModelFolder& folder, const PlanRequest& request) {
   const auto movq_config = MoVQConfig::from_json(folder.config("movq"), folder.config_path("movq"));
   const auto activations = activation_bytes(unet_config, movq_config, request.width, request.height, request.image_dtype);
   plan.activations = std::max(activations.unet, activations.movq);
-  const bool offloading = request.device.is_cuda() && request.offload != OffloadMode::None;
+  // The CPU knows model offload only (the UNet's blocks re-read from their file).
+  const bool offloading = request.offload != OffloadMode::None &&
+                          (request.device.is_cuda() || request.offload == OffloadMode::Model);
   int64_t unet_resident = unet.bytes, movq_resident = movq.bytes;
   if (offloading) {
     const int64_t unet_small = unet.bytes - [&] {
@@ -259,7 +261,8 @@ void require_fit(const MemoryPlan& plan) {
   if (plan.fits()) return;
   const bool cuda = plan.device.rfind("cuda", 0) == 0;
   throw ResourceError("memory plan: expected a plan within the memory available, got " + plan.summary() +
-                      (!cuda ? "; try --dtype bf16, a smaller size, or a machine with more memory"
+                      (!cuda ? (plan.offload == OffloadMode::None ? "; try --offload model, --dtype bf16, a smaller size, or a machine with more memory"
+                                                  : "; try --dtype bf16, a smaller size, or a machine with more memory")
                        : plan.offload == OffloadMode::Sequential ? "; try a smaller size"
                        : plan.offload == OffloadMode::Model     ? "; try --offload sequential or a smaller size"
                                                                 : "; try --offload model or sequential, or a smaller size"));

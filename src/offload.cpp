@@ -41,6 +41,42 @@ void ModuleSwap::to_host() {
   on_device_ = false;
 }
 
+FileSwap::FileSwap(torch::nn::Module& module, const std::string& prefix, std::shared_ptr<const WeightStore> store,
+                   torch::ScalarType dtype)
+    : store_(std::move(store)) {
+  auto add = [&](const std::string& key, const torch::Tensor& tensor) {
+    // Integer buffers keep their own dtype, as load_weights_strict loads them.
+    entries_.push_back({tensor, prefix + key, tensor.is_floating_point() ? dtype : tensor.scalar_type()});
+  };
+  for (const auto& item : module.named_parameters(/*recurse=*/true)) add(item.key(), item.value());
+  for (const auto& item : module.named_buffers(/*recurse=*/true)) add(item.key(), item.value());
+  for (const auto& entry : entries_)
+    if (!store_->contains(entry.name))
+      throw WeightError("offload: expected " + entry.name + " in " + store_->describe_files() + ", got no such tensor");
+}
+
+void FileSwap::restore() {
+  if (resident_) return;
+  torch::NoGradGuard no_grad;
+  for (auto& entry : entries_) {
+    auto loaded = store_->tensor(entry.name, entry.dtype, torch::kCPU);
+    const bool aliases_file = loaded.data_ptr() == store_->record(entry.name).data;
+    entry.tensor.set_data(loaded);
+    if (!aliases_file) store_->release(entry.name);  // the converted copy is what stays
+  }
+  resident_ = true;
+}
+
+void FileSwap::drop() {
+  if (!resident_) return;
+  torch::NoGradGuard no_grad;
+  for (auto& entry : entries_) {
+    entry.tensor.set_data(torch::empty({0}, torch::TensorOptions().dtype(entry.dtype)));
+    store_->release(entry.name);  // pages an aliasing tensor held go back too
+  }
+  resident_ = false;
+}
+
 namespace {
 // Moves every parameter and buffer of `module` except those under the named children.
 void move_except(torch::nn::Module& module, torch::Device device, const std::vector<std::string>& heavy_children) {
@@ -55,8 +91,20 @@ void move_except(torch::nn::Module& module, torch::Device device, const std::vec
 }
 }  // namespace
 
-Offloader::Offloader(OffloadMode mode, torch::Device device, Kandinsky3UNet unet, VQModel movq)
+Offloader::Offloader(OffloadMode mode, torch::Device device, Kandinsky3UNet unet, VQModel movq,
+                     std::shared_ptr<const WeightStore> unet_weights, torch::ScalarType dtype)
     : mode_(mode), device_(device), unet_(std::move(unet)) {
+  if (device.is_cpu() && unet_weights) {
+    if (mode_ != OffloadMode::Model)
+      throw ConfigError(std::string("offload on the CPU: expected model, got ") + offload_name(mode_));
+    const std::pair<const char*, torch::nn::ModuleList*> lists[] = {{"down_blocks", &unet_->down_blocks},
+                                                                      {"up_blocks", &unet_->up_blocks}};
+    for (const auto& [list_name, list] : lists)
+      for (std::size_t i = 0; i < (*list)->size(); ++i)
+        file_blocks_.push_back(std::make_unique<FileSwap>(*(*list)[i], std::string(list_name) + "." + std::to_string(i) + ".",
+                                                          unet_weights, dtype));
+    return;
+  }
   move_except(*unet_, device, {"down_blocks", "up_blocks"});
   move_except(*movq, device, {"encoder", "decoder"});
   for (auto* list : {&unet_->down_blocks, &unet_->up_blocks})
@@ -83,6 +131,7 @@ void Offloader::host_all_except(ModuleSwap* keep) {
 }
 
 void Offloader::before_unet() {
+  for (auto& block : file_blocks_) block->restore();
   host_all_except(nullptr);
   // Sequential: the hook brings each block in as it runs; model: the whole UNet comes now.
   if (mode_ == OffloadMode::Model)
@@ -90,13 +139,15 @@ void Offloader::before_unet() {
 }
 
 void Offloader::before_movq_encode() {
+  for (auto& block : file_blocks_) block->drop();
   host_all_except(encoder_.get());
   if (encoder_) encoder_->to_device();
 }
 
 void Offloader::before_movq_decode() {
+  for (auto& block : file_blocks_) block->drop();
   host_all_except(decoder_.get());
-  decoder_->to_device();
+  if (decoder_) decoder_->to_device();
 }
 
 }  // namespace k3

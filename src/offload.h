@@ -8,9 +8,15 @@
 //               forward (slowest; the device holds one block plus the activations).
 // The small parts (time embedding, text projection, conv_in/out, MoVQ's quant convs) stay on
 // the device, so tensors keep flowing there and the arithmetic is unchanged.
+// On the CPU there is no second memory to move to: `model` there drops the UNet's down/up blocks
+// while MoVQ encodes or decodes and reads them again from their mmap'd weight file, converted as
+// at load (the file is the master; bit-identical weights, a few seconds per frame). That lets
+// fp32 reach 1024 px within 16 GiB, where UNet weights and the decoder's activations would not
+// fit together.
 // Follows diffusers pipeline_utils.py (enable_model_cpu_offload, enable_sequential_cpu_offload).
 #include "src/movq.h"
 #include "src/unet.h"
+#include "src/weights.h"
 
 #include <torch/torch.h>
 
@@ -40,11 +46,35 @@ class ModuleSwap {
   bool on_device_ = false;
 };
 
+// CPU: a submodule's weights dropped while another component works and read again from the
+// mmap'd file they were loaded from (names = `prefix` + the module's keys), in `dtype`.
+class FileSwap {
+ public:
+  FileSwap(torch::nn::Module& module, const std::string& prefix, std::shared_ptr<const WeightStore> store,
+           torch::ScalarType dtype);
+  void restore();
+  void drop();
+  bool resident() const { return resident_; }
+
+ private:
+  struct Entry {
+    torch::Tensor tensor;
+    std::string name;
+    torch::ScalarType dtype;
+  };
+  std::vector<Entry> entries_;
+  std::shared_ptr<const WeightStore> store_;
+  bool resident_ = true;
+};
+
 // Moves the heavy parts of UNet and MoVQ as the pipeline enters each stage. Construct it after
 // the weights were loaded into host memory: it moves the small parts to `device` at once.
 class Offloader {
  public:
-  Offloader(OffloadMode mode, torch::Device device, Kandinsky3UNet unet, VQModel movq);
+  // `unet_weights` (CPU only, mode model): the store the UNet was loaded from, in `dtype`; its
+  // down/up blocks are then dropped during MoVQ's stages and re-read before the UNet's.
+  Offloader(OffloadMode mode, torch::Device device, Kandinsky3UNet unet, VQModel movq,
+            std::shared_ptr<const WeightStore> unet_weights = nullptr, torch::ScalarType dtype = torch::kFloat);
   ~Offloader();
   Offloader(const Offloader&) = delete;
   Offloader& operator=(const Offloader&) = delete;
@@ -60,6 +90,7 @@ class Offloader {
   Kandinsky3UNet unet_;
   std::vector<std::pair<const torch::nn::Module*, std::unique_ptr<ModuleSwap>>> unet_blocks_;
   std::unique_ptr<ModuleSwap> encoder_, decoder_;
+  std::vector<std::unique_ptr<FileSwap>> file_blocks_;  // CPU model offload
 };
 
 }  // namespace k3

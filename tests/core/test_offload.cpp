@@ -1,8 +1,10 @@
-// Offloading's plumbing on the CPU (where it moves nothing): the block hook runs around every
-// down/up block in order, the stages bring the right parts in, and the outputs stay bit for bit
-// the same. Its memory effect is measured on a GPU (bench_pipeline_full --offload, [gpu] tests).
+// Offloading's plumbing on the CPU (where host-to-device moves are no-ops): the block hook runs
+// around every down/up block in order, the stages bring the right parts in, and the outputs stay
+// bit for bit the same; CPU model offload really drops the UNet's blocks and re-reads them. Its memory effect is measured on a GPU (bench_pipeline_full --offload, [gpu] tests).
 #include "src/offload.h"
 #include "src/errors.h"
+#include "src/model_folder.h"
+#include "src/weights.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/core/golden.h"
 
@@ -61,4 +63,46 @@ TEST_CASE("offload modes: parsing, and the sequential hook around each UNet bloc
     offloader.before_unet();
     CHECK(torch::equal(run(), plain));
   }
+}
+
+TEST_CASE("CPU model offload drops the UNet's blocks during MoVQ's stages and re-reads them bit for bit", "[golden]") {
+  K3_REQUIRE_FIXTURES();
+  const auto model_dir = k3::golden::model_dir();
+  const auto folder = k3::ModelFolder::open(model_dir);
+  auto store = std::make_shared<const k3::WeightStore>(k3::WeightStore::open_files(folder.weight_files("unet")));
+  auto golden = k3::test::core::fixture_tensors(k3::golden::golden_file("unet.safetensors"));
+  k3::Kandinsky3UNet unet(k3::UNetConfig::from_file(model_dir + "/unet/config.json"));
+  k3::load_weights_strict(*unet, *store, "unet", torch::kFloat, torch::kCPU);
+  k3::VQModel movq(k3::MoVQConfig::from_file(model_dir + "/movq/config.json"));
+  k3::test::core::load_component(*movq, model_dir, "movq");
+  torch::NoGradGuard no_grad;
+  std::string prefix;
+  for (const auto& entry : golden)
+    if (entry.first.size() > 4 && entry.first.compare(entry.first.size() - 4, 4, ".out") == 0)
+      prefix = entry.first.substr(0, entry.first.size() - 4);
+  REQUIRE(!prefix.empty());
+  auto run = [&] {
+    return unet->forward(golden.at(prefix + ".sample"), golden.at(prefix + ".timestep"),
+                         golden.at(prefix + ".encoder_hidden_states"),
+                         golden.at(prefix + ".encoder_attention_mask").to(torch::kBool));
+  };
+  const auto plain = run();
+  auto block_elements = [&] {
+    int64_t n = 0;
+    for (auto* list : {&unet->down_blocks, &unet->up_blocks})
+      for (const auto& p : (*list)->parameters()) n += p.numel();
+    return n;
+  };
+  const int64_t resident = block_elements();
+  REQUIRE(resident > 0);
+  k3::Offloader offloader(k3::OffloadMode::Model, torch::kCPU, unet, movq, store, torch::kFloat);
+  for (int round = 0; round < 2; ++round) {
+    offloader.before_movq_decode();
+    CHECK(block_elements() == 0);  // the blocks hold nothing while MoVQ works
+    offloader.before_unet();
+    CHECK(block_elements() == resident);
+    CHECK(torch::equal(run(), plain));
+  }
+  CHECK_THROWS_WITH(k3::Offloader(k3::OffloadMode::Sequential, torch::kCPU, unet, movq, store, torch::kFloat),
+                    Catch::Contains("expected model, got sequential"));
 }
