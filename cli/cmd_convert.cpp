@@ -2,7 +2,7 @@
 // a model folder in the diffusers layout this project loads. Follows diffusers
 // scripts/convert_kandinsky3_unet.py (what it converts; not its code).
 #include "cli/command.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/original_checkpoint.h"
 
 #include <iostream>

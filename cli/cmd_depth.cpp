@@ -2,7 +2,7 @@
 // transformers depth-estimation pipeline writes it (8-bit grey, depth * 255 / max: bright = near).
 #include "cli/command.h"
 #include "depth/depth_estimator.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

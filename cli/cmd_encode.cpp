@@ -1,9 +1,10 @@
 // `k3anim encode RUN_DIR -o out.mp4`: builds a video from a run folder's PNG frames at any time
 // (Deforum's "stitch existing frames", scripts/deforum_helpers/video_audio_utilities.py).
+#include "animation/video/encoder_settings.h"
 #include "animation/video/run_folder_encoder.h"
 #include "animation/video/video_writer.h"
 #include "cli/command.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <filesystem>
 #include <iostream>
@@ -32,7 +33,7 @@ k3::cli::RegisterCommand registration("encode", [](CLI::App& app) -> std::functi
       ->check(CLI::IsMember({"h264", "h265", "vp9", "gif"}));
   sub->add_option("--audio", o->audio, "soundtrack to mux in, cut to the video's length")->check(CLI::ExistingFile);
   sub->add_option("--audio-offset", o->audio_offset, "seconds; > 0 delays the soundtrack, < 0 skips its start");
-  sub->add_option("--crf", o->crf, "constant quality (lower is better; Deforum's default 17)")->check(CLI::Range(0, 63));
+  sub->add_option("--crf", o->crf, "constant quality (lower is better; Deforum's default 17)")->check(CLI::Range(0, k3::video::kMaxCrfAnyCodec));
   sub->add_option("--preset", o->preset, "x264/x265 preset (ultrafast ... veryslow)");
   sub->add_option("--interpolate", o->interpolate, "multiply the frame rate by optical-flow in-betweens (2 doubles it)")
       ->check(CLI::Range(1, 16));

@@ -2,8 +2,9 @@
 // Generator facade. Follows diffusers pipelines/kandinsky3 (__call__ arguments and defaults).
 #include "cli/command.h"
 #include "src/byte_size.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/generator.h"
+#include "src/sampler_names.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -76,7 +77,7 @@ k3::cli::RegisterCommand registration("generate", [](CLI::App& app) -> std::func
   sub->add_option("--sampler", o->model.sampler,
                   "ddpm (default, as the checkpoint), ddim, original (ai-forever's sampler with dynamic "
                   "thresholding) or flash (Kandinsky 3.1 Flash: 4 steps, no guidance)")
-      ->check(CLI::IsMember({"ddpm", "ddim", "original", "flash"}));
+      ->check(CLI::IsMember(k3::sampler_names()));
   sub->add_option("--eta", o->model.original_eta, "original sampler's eta (default 1)")->check(CLI::Range(0.0, 1.0));
   sub->add_option("--ddim-eta", o->model.ddim_eta, "DDIM eta (0 = deterministic)")->check(CLI::Range(0.0, 1.0));
   sub->add_option("--device", o->model.device, "cpu (default) or cuda[:N]");

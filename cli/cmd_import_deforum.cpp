@@ -2,7 +2,7 @@
 // (A1111 extension or deforum-kandinsky names) into a k3anim preset; every key it does not
 // support is listed on stderr.
 #include "animation/render/deforum_import.h"
-#include "animation/render/run_folder.h"
+#include "base/atomic_file.h"
 #include "cli/command.h"
 
 #include <iostream>
@@ -25,7 +25,7 @@ k3::cli::RegisterCommand registration("import-deforum", [](CLI::App& app) -> std
     auto result = k3::anim::import_deforum_file(options->input, k3::anim::parse_deforum_flavor(options->flavor));
     std::string text = result.preset.dump(2) + "\n";
     if (options->output.empty()) std::cout << text;
-    else k3::anim::write_file_atomically(options->output, text);
+    else k3::write_file_atomically(options->output, text);
     const char* flavor = result.flavor == k3::anim::DeforumFlavor::DeforumKandinsky ? "deforum-kandinsky" : "A1111 Deforum";
     if (!k3::cli::global_options().quiet || !result.warnings.empty()) {
       std::cerr << "k3anim: read " << options->input << " as " << flavor << " settings";

@@ -5,7 +5,7 @@
 #include "cli/command.h"
 #include "depth/depth_estimator.h"
 #include "depth/depth_model.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/movq.h"
 #include "src/movq_config.h"

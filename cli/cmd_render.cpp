@@ -15,7 +15,7 @@
 #include "cli/stop_signal.h"
 #include "depth/depth_estimator.h"
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/generator.h"
 #include "src/byte_size.h"
 

@@ -1,6 +1,6 @@
 #include "cli/exit_codes.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <iostream>
 #include <new>

@@ -8,7 +8,7 @@
 #include "cli/exit_codes.h"
 #include "cli/render_progress.h"
 #include "cli/stop_signal.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,6 +1,6 @@
 #include "cli/resume_arguments.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <filesystem>
 

@@ -1,7 +1,7 @@
 // Schedule curve plot with OpenCV: axes, min/max labels, the curve, keyframe dots.
 #include "cli/schedule_plot.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

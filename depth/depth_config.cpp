@@ -3,7 +3,7 @@
 #include "depth/depth_config.h"
 
 #include "src/config_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 
 #include <algorithm>

@@ -4,7 +4,7 @@
 
 #include "depth/depth_model.h"
 #include "depth/depth_processor.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/kandinsky3_models.h"
 #include "src/nn_layers.h"
 

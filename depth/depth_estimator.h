@@ -1,7 +1,7 @@
 #pragma once
 // The front door of k3_depth: load a depth model folder once, predict the depth of 8-bit RGB
 // pictures at their own size. No torch in this header (the animation code includes it).
-#include "src/image.h"
+#include "base/image.h"
 
 #include <cstdint>
 #include <memory>

@@ -3,7 +3,7 @@
 #include "depth/depth_model.h"
 
 #include "depth/depth_estimator.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/weights.h"
 

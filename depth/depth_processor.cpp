@@ -3,7 +3,7 @@
 // resampling filters, their coefficient normalisation and fixed-point rounding).
 #include "depth/depth_processor.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <cmath>

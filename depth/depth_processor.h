@@ -3,7 +3,7 @@
 // multiple of N, Python's round-half-to-even), PIL's 8-bit resampling (bilinear / bicubic with
 // PIL's widened support when downscaling), rescale and normalise. No torch here.
 #include "depth/depth_config.h"
-#include "src/image.h"
+#include "base/image.h"
 
 #include <cstdint>
 #include <vector>

@@ -3,7 +3,7 @@
 // (DPTViTEmbeddings._resize_pos_embed, DPTViTLayer, DPTModel hidden states).
 #include "depth/vit_backbone.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <cmath>

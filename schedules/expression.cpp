@@ -2,7 +2,7 @@
 // Follows numexpr's operator set and Python's precedence (see expression.h for the deviations).
 #include "schedules/expression.h"
 
-#include "schedules/edit_distance.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -69,7 +69,7 @@ const FunctionInfo kFunctions[] = {
 #undef K3_UNARY
 constexpr int kFunctionCount = static_cast<int>(sizeof(kFunctions) / sizeof(kFunctions[0]));
 
-using k3::sched::edit_distance;
+using k3::edit_distance;
 
 // "'sinn' (did you mean 'sin'?)" when one candidate is close, else the whole list.
 std::string unknown_name_detail(const std::string& name, const std::vector<std::string>& candidates) {

@@ -2,6 +2,7 @@
 // Follows deforum-art/sd-webui-deforum animation_key_frames.py parse_key_frames (see the header
 // for where and why this parser differs: commas in parentheses, trailing comma, errors).
 #include "schedules/keyframe_schedule.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -69,11 +70,6 @@ double parse_plain_number(std::string s) {
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   if (r.ec == std::errc::result_out_of_range) return HUGE_VAL;  // rejected by the caller
   return v;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // The message names the schedule, the keyframe (0-based, in the order written), the column
 // (1-based, in the schedule string as given) and, for evaluation errors, the frame; a second
 // line repeats the offending text and a third puts a caret under the column.
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <string>
 

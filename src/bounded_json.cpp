@@ -2,7 +2,7 @@
 // refused while parsing, before any recursive function sees it.
 #include "src/bounded_json.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <fstream>
 

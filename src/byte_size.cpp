@@ -1,7 +1,7 @@
 // Byte counts for people: "12.2 GiB" in messages, "16G" from the command line.
 #include "src/byte_size.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <cstdio>
 

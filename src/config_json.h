@@ -1,6 +1,6 @@
 #pragma once
 // Small helpers for reading diffusers config.json files with errors that name file and key.
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <nlohmann/json.hpp>
 

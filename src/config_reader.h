@@ -2,7 +2,7 @@
 // Typed reading of a config.json object with the project's error rules: a missing required key
 // or a wrong type is a ConfigError naming the file and key; keys nobody reads become warnings
 // (collected, never printed: the library does not print). No torch here.
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -2,6 +2,9 @@
 // the XDG Base Directory specification ($XDG_CACHE_HOME, default ~/.cache).
 #include "src/conv_choice_cache.h"
 
+#include "base/atomic_file.h"
+#include "base/errors.h"
+
 #include <sched.h>
 #include <unistd.h>
 
@@ -107,24 +110,21 @@ bool ConvChoiceCache::store(const std::string& shape, const ConvTiming& timing) 
   std::error_code error;
   const std::filesystem::path target(path_);
   std::filesystem::create_directories(target.parent_path(), error);
-  const std::string temporary = path_ + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    if (!out) return false;
-    out << "# k3anim: the faster convolution algorithm per shape, measured on each machine "
-           "(machine, shape, algorithm, oneDNN ms, matmul ms); delete to measure again\n";
-    for (const auto& entry : others_) out << entry.second << "\n";
-    char numbers[64];
-    for (const auto& [key, t] : mine_) {
-      std::snprintf(numbers, sizeof(numbers), "%.4g\t%.4g", t.onednn_ms, t.matmul_ms);
-      out << machine_ << "\t" << key << "\t" << t.algorithm << "\t" << numbers << "\n";
-    }
-    if (!out.flush()) return false;
+  std::ostringstream out;
+  out << "# k3anim: the faster convolution algorithm per shape, measured on each machine "
+         "(machine, shape, algorithm, oneDNN ms, matmul ms); delete to measure again\n";
+  for (const auto& entry : others_) out << entry.second << "\n";
+  char numbers[64];
+  for (const auto& [key, t] : mine_) {
+    std::snprintf(numbers, sizeof(numbers), "%.4g\t%.4g", t.onednn_ms, t.matmul_ms);
+    out << machine_ << "\t" << key << "\t" << t.algorithm << "\t" << numbers << "\n";
   }
-  std::filesystem::rename(temporary, target, error);
-  if (!error) return true;
-  std::filesystem::remove(temporary, error);
-  return false;
+  try {
+    write_file_atomically(path_, out.str());
+  } catch (const FileError&) {
+    return false;  // a cache that cannot be saved is measured again next time
+  }
+  return true;
 }
 
 }  // namespace k3

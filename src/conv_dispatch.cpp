@@ -3,7 +3,7 @@
 #include "src/conv_dispatch.h"
 
 #include "src/conv_choice_cache.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <torch/version.h>
 

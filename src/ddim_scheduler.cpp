@@ -2,7 +2,7 @@
 // final_alpha_cumprod from set_alpha_to_one); use_clipped_model_output=False as pipelines call it.
 #include "src/ddim_scheduler.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3 {
 

@@ -2,7 +2,7 @@
 // coefficient is a 0-d float32 tensor computed in the same order, so results match bit for bit.
 #include "src/ddpm_scheduler.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3 {
 

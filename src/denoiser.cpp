@@ -2,7 +2,7 @@
 // context is zeros with null_embedding at position 0 and mask 1 there, after the projection).
 #include "src/denoiser.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 

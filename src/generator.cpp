@@ -4,7 +4,7 @@
 // num_inference_steps, guidance_scale, height/width, strength, generator).
 #include "src/generator.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/kandinsky3_models.h"
 #include "src/inpaint_pipeline.h"
 #include "src/memory_plan.h"

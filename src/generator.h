@@ -1,7 +1,7 @@
 #pragma once
 // The torch-free facade of the Kandinsky 3.0 pipeline, as the renderer and the CLI use it.
 // Implemented in src/generator.cpp on top of the libtorch pipeline.
-#include "src/image.h"
+#include "base/image.h"
 #include "src/plan_extras.h"
 
 #include <cstdint>

@@ -4,7 +4,7 @@
 // pipeline_stable_diffusion_inpaint_legacy.py (re-noised known latents blended in after each step).
 #include "src/inpaint_pipeline.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/sampler.h"
 
 namespace k3 {

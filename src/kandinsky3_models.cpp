@@ -1,7 +1,8 @@
 // Follows diffusers pipeline_utils.py (from_pretrained) for the folder layout and class checks.
 #include "src/kandinsky3_models.h"
+#include "base/text.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/t5_config.h"
 #include "src/t5_streamed.h"
@@ -19,10 +20,6 @@ void expect_class(const ModelFolder& folder, const std::string& component, const
   if (got != expected)
     throw ConfigError(folder.dir() + "/model_index.json: component '" + component + "': expected class " + expected +
                       ", got " + got);
-}
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 void append(std::vector<std::string>& to, const std::vector<std::string>& from) {
   to.insert(to.end(), from.begin(), from.end());

@@ -2,7 +2,7 @@
 // (utils/modeling.py: sizes from the checkpoint, compared with what each device has free).
 #include "src/memory_plan.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/movq_config.h"
 #include "src/safetensors.h"
@@ -108,8 +108,9 @@ int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 // The largest live tensors of one UNet forward (batch 2 under guidance) and of a MoVQ decode at
 // width x height, by the configs. Fitted to bench_pipeline_full's stage peaks on the CPU (README,
-// "Memory"): the UNet keeps about 16 feature maps of its first level plus one chunk of attention
-// scores (src/attention.cpp bounds a chunk to 64 Mi elements, probabilities beside it); MoVQ's
+// "Memory"): the UNet about 48 feature maps of its first level plus one chunk of attention scores
+// (src/attention.cpp bounds a chunk to 64 Mi elements, probabilities beside it; fp32 CPU, above
+// the loaded weights: 0.4 GiB at 256 px, 0.8 at 512, 2.9 at 1024); MoVQ's
 // decoder about 10 maps of its full-resolution level (the 2x upsampled maps of the level below
 // are twice as wide), and it dominates above 256 px. On CUDA (fused attention) both stay below
 // these: at 1024 px fp16 an H200 measured 0.24 GiB for the UNet and 4.5 GiB for the decode.
@@ -126,7 +127,7 @@ ActivationBytes activation_bytes(const UNetConfig& unet, const MoVQConfig& movq,
   const int64_t lh = ph / factor, lw = pw / factor;
   const int64_t batch = 2;
   const int64_t attention_chunk = 2 * (int64_t{1} << 26) * std::max<int64_t>(b, 4);
-  return {16 * batch * lh * lw * unet.block_out_channels.front() * b + attention_chunk,
+  return {48 * batch * lh * lw * unet.block_out_channels.front() * b + attention_chunk,
           10 * ph * pw * movq.block_out_channels.front() * b + attention_chunk};
 }
 

@@ -3,7 +3,7 @@
 #include "src/model_folder.h"
 
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <sys/stat.h>
 

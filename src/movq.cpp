@@ -3,7 +3,7 @@
 #include "src/movq.h"
 
 #include "src/conv_dispatch.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3 {
 

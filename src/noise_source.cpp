@@ -1,7 +1,7 @@
 // Seeded draws follow diffusers utils/torch_utils.py (randn_tensor with a CPU generator, float32).
 #include "src/noise_source.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3 {
 

@@ -2,7 +2,9 @@
 // time; enable_sequential_cpu_offload: each submodule's weights moved in just before it runs).
 #include "src/offload.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
+
+#include <malloc.h>
 
 namespace k3 {
 
@@ -138,14 +140,23 @@ void Offloader::before_unet() {
     for (auto& entry : unet_blocks_) entry.second->to_device();
 }
 
-void Offloader::before_movq_encode() {
+// CPU: drops the UNet's blocks and hands the freed heap back to the system. Without the trim,
+// glibc keeps the blocks' many sub-32 MB tensors in its arenas and MoVQ's activations come on top
+// (measured at 1024 px fp32: decode peak 17.9 GiB).
+void Offloader::drop_file_blocks() {
+  if (file_blocks_.empty()) return;
   for (auto& block : file_blocks_) block->drop();
+  ::malloc_trim(0);
+}
+
+void Offloader::before_movq_encode() {
+  drop_file_blocks();
   host_all_except(encoder_.get());
   if (encoder_) encoder_->to_device();
 }
 
 void Offloader::before_movq_decode() {
-  for (auto& block : file_blocks_) block->drop();
+  drop_file_blocks();
   host_all_except(decoder_.get());
   if (decoder_) decoder_->to_device();
 }

@@ -85,6 +85,7 @@ class Offloader {
 
  private:
   void host_all_except(ModuleSwap* keep);
+  void drop_file_blocks();
   OffloadMode mode_;
   torch::Device device_;
   Kandinsky3UNet unet_;

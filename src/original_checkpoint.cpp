@@ -3,7 +3,7 @@
 // (spec 6.3) and huggingface/safetensors' format (header first, then raw data in order).
 #include "src/original_checkpoint.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/kandinsky3_models.h"
 #include "src/model_folder.h"
 #include "src/pickle_reader.h"

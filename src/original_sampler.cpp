@@ -2,7 +2,7 @@
 // time list, process_x_start's dynamic thresholding, p_sample's eta update) as spec 6.1 states it.
 #include "src/original_sampler.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // Outpainting's canvas and mask, and re-compositing of kept pixels (torch-free).
 // Follows deforum-kandinsky's infinite zoom idea (spec deforum.md section 5): the new border is
 // pre-filled from the picture's edges so the encoder sees plausible colours, then repainted.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/generator.h"
 
 #include <algorithm>

@@ -2,7 +2,7 @@
 // (persistent_load: ('storage', storage_type, key, location, numel); _rebuild_tensor_v2 arguments).
 #include "src/pickle_reader.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <cstring>
 #include <unordered_map>

@@ -2,8 +2,9 @@
 // downscale_height_and_width) and pipeline_kandinsky3_img2img.py (__call__, get_timesteps,
 // prepare_latents), image_processor.py (postprocess 'np' / 'pil').
 #include "src/pipeline.h"
+#include "base/text.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/offload.h"
 #include "src/sampler.h"
 
@@ -32,9 +33,7 @@ void Kandinsky3Pipeline::set_denoiser(std::shared_ptr<Denoiser> denoiser) {
 
 std::unique_ptr<Sampler> Kandinsky3Pipeline::sampler_for(const DenoiseSettings& settings,
                                                          double default_percentile) const {
-  std::string name = settings.sampler;
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool original = name == "original";
+  const bool original = lower(settings.sampler) == "original";
   const double eta = original ? settings.original_eta : settings.ddim_eta;
   const double percentile = settings.original_percentile > 0 ? settings.original_percentile : default_percentile;
   return make_sampler(settings.sampler, scheduler_, eta, percentile);

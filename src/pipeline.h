@@ -6,7 +6,7 @@
 // Text encoding is not done here: pass a GuidanceBatch (src/prompt_encoder.h).
 // Follows diffusers pipelines/kandinsky3/pipeline_kandinsky3.py and pipeline_kandinsky3_img2img.py.
 #include "src/denoiser.h"
-#include "src/image.h"
+#include "base/image.h"
 #include "src/movq.h"
 #include "src/noise_source.h"
 #include "src/prompt_encoder.h"

@@ -3,7 +3,8 @@
 // array in the metadata. A resumed render reads it instead of running the 8.7e9-parameter encoder.
 #include "src/prompt_encoder.h"
 
-#include "src/errors.h"
+#include "base/atomic_file.h"
+#include "base/errors.h"
 #include "src/safetensors.h"
 #include "src/weights.h"
 
@@ -36,9 +37,9 @@ void PromptEncoder::save_cache(const std::string& path, const std::vector<std::s
     names.push_back(chosen[i]);
   }
   // Written next to the target and renamed over it: a crash never leaves half a cache behind.
-  const std::string partial = path + ".partial";
+  const std::string partial = temporary_path_for(path);
   write_safetensors(partial, entries, {{kTextsKey, names.dump()}});
-  if (std::rename(partial.c_str(), path.c_str()) != 0) throw FileError(path + ": cannot replace the prompt cache");
+  replace_with(partial, path);
 }
 
 void PromptEncoder::load_cache(const std::string& path, int64_t width) {

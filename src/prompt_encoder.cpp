@@ -2,7 +2,7 @@
 // _cut_context=True, process_embeds) and its CFG concatenation in __call__.
 #include "src/prompt_encoder.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 

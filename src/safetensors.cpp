@@ -3,7 +3,7 @@
 #include "src/safetensors.h"
 
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,10 +1,11 @@
 // Follows diffusers schedulers/scheduling_ddpm.py (betas_for_alpha_bar, set_timesteps, add_noise,
 // previous_timestep) and pipelines/kandinsky3/pipeline_kandinsky3_img2img.py (get_timesteps).
 #include "src/sampler.h"
+#include "base/text.h"
 
 #include "src/ddim_scheduler.h"
 #include "src/ddpm_scheduler.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/original_sampler.h"
 
 #include <algorithm>
@@ -127,12 +128,11 @@ torch::Tensor randn_like_diffusers(at::IntArrayRef shape, at::Generator& generat
 
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SchedulerConfig& config, double eta,
                                       double percentile) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower == "ddpm") return std::make_unique<DDPMScheduler>(config);
-  if (lower == "ddim") return std::make_unique<DDIMScheduler>(config, eta);
-  if (lower == "original") return std::make_unique<OriginalSampler>(config, eta, percentile);
-  if (lower == "flash") return std::make_unique<FlashSampler>(config);
+  const std::string lowered = lower(name);
+  if (lowered == "ddpm") return std::make_unique<DDPMScheduler>(config);
+  if (lowered == "ddim") return std::make_unique<DDIMScheduler>(config, eta);
+  if (lowered == "original") return std::make_unique<OriginalSampler>(config, eta, percentile);
+  if (lowered == "flash") return std::make_unique<FlashSampler>(config);
   throw ConfigError("sampler: expected 'ddpm', 'ddim', 'original' or 'flash', got '" + name + "'");
 }
 

@@ -2,7 +2,7 @@
 // sentencepiece + bundled protobuf 3.14 never bind to libtorch's protobuf 3.21.
 #include "src/sentencepiece_model.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <dlfcn.h>
 #include <unistd.h>

@@ -3,7 +3,7 @@
 // clamps, T5Stack, get_extended_attention_mask) and activations.py (NewGELUActivation).
 #include "src/t5_encoder.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <cmath>
 #include <limits>

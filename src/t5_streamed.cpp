@@ -2,7 +2,7 @@
 // blocks in order, final layer norm), loading each block's weights just before it runs.
 #include "src/t5_streamed.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3 {
 

@@ -3,7 +3,7 @@
 // lstrip/rstrip of neighbours, truncation to max_length - 1 before </s>).
 #include "src/t5_tokenizer.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 
 #include <sys/stat.h>

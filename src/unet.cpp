@@ -2,7 +2,7 @@
 // Kandinsky3AttentionPooling) and models/embeddings.py (Timesteps, TimestepEmbedding).
 #include "src/unet.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <cmath>
 

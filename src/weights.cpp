@@ -1,7 +1,7 @@
 // Strict loading by exact names, as transformers/diffusers load_state_dict(strict=True) checks it.
 #include "src/weights.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <set>

@@ -10,7 +10,7 @@
 
 #include "animation/ops/image_convert.h"
 #include "animation/ops/op_mask.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 

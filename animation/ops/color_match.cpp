@@ -6,7 +6,7 @@
 
 #include "animation/ops/image_convert.h"
 #include "animation/ops/lab_convert.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 

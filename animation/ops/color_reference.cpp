@@ -5,7 +5,7 @@
 #include <string>
 
 #include "animation/ops/image_convert.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 

@@ -1,6 +1,7 @@
 // Follows sd-webui-deforum scripts/deforum_helpers/depth.py (normalisation, equalisation and the z
 // conventions per depth model) and animation.py (flat z = 1 without depth).
 #include "animation/ops/depth_source.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 namespace {
@@ -92,8 +93,7 @@ DepthImageFiles::DepthImageFiles(DepthImageOptions options) : options_(std::move
   std::error_code ec;
   if (!std::filesystem::is_directory(options_.path_pattern, ec)) return;
   for (const auto& entry : std::filesystem::directory_iterator(options_.path_pattern, ec)) {
-    std::string ext = entry.path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    const std::string ext = lower(entry.path().extension().string());
     if (entry.is_regular_file(ec) && (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" || ext == ".tiff" ||
                                       ext == ".exr" || ext == ".bmp" || ext == ".webp"))
       folder_files_.push_back(entry.path().string());

@@ -8,7 +8,7 @@
 
 #include <opencv2/core/utility.hpp>
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <opencv2/core/utility.hpp>
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 namespace {

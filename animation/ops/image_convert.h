@@ -3,7 +3,7 @@
 // 8-bit images exist only at the edges (files, video, the model); these convert at the edges.
 #include <opencv2/core.hpp>
 
-#include "src/image.h"
+#include "base/image.h"
 
 namespace k3::ops {
 

@@ -13,7 +13,7 @@
 #include "animation/ops/gaussian_table.h"
 #include "animation/ops/image_convert.h"
 #include "animation/ops/op_mask.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 namespace {

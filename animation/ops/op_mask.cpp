@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 

@@ -9,7 +9,7 @@
 
 #include "animation/ops/homography_warp.h"
 #include "animation/ops/image_convert.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 

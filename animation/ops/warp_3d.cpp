@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "animation/ops/image_convert.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::ops {
 namespace {

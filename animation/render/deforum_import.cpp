@@ -1,10 +1,11 @@
 // Key names, defaults and meanings follow A1111 sd-webui-deforum scripts/deforum_helpers/args.py
 // and settings.py (deprecation map), and deforum-kandinsky deforum_kandinsky/configs/defaults.py.
 #include "animation/render/deforum_import.h"
+#include "base/text.h"
 
 #include "animation/render/render_settings.h"
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <cctype>
@@ -180,15 +181,14 @@ void import_depth(Importer& im, Take&& take) {
   im.motion()["use_depth_warping"] = false;
   if (!use || !as_bool("use_depth_warping", *use)) return;
   const std::string algorithm = algorithm_value ? as_string("depth_algorithm", *algorithm_value) : "Midas-3-Hybrid";
-  std::string lower = algorithm;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const bool adabins = lower.find("adabins") != std::string::npos;
+  const std::string lowered = lower(algorithm);
+  const bool adabins = lowered.find("adabins") != std::string::npos;
   std::string source;
-  if (lower.find("depth-anything") != std::string::npos || lower.find("depth anything") != std::string::npos) {
+  if (lowered.find("depth-anything") != std::string::npos || lowered.find("depth anything") != std::string::npos) {
     source = "depth-anything-v2";
-  } else if (lower.rfind("midas", 0) == 0) {
+  } else if (lowered.rfind("midas", 0) == 0) {
     source = "midas-3";
-    if (lower.find("beit") != std::string::npos)
+    if (lowered.find("beit") != std::string::npos)
       im.warn("depth_algorithm", "\"" + algorithm + "\": BEiT-Large MiDaS 3.1 is not supported; using midas-3 (DPT-Large)");
     if (adabins)
       im.warn("depth_algorithm", "\"" + algorithm + "\": the AdaBins blend and the legacy warp are out of scope; using "

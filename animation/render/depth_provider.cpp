@@ -4,7 +4,7 @@
 #include "animation/render/depth_provider.h"
 
 #include "depth/depth_estimator.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,7 +1,7 @@
 #include "animation/render/farm_status.h"
 #include "animation/render/run_state.h"
 #include "animation/render/run_folder.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -56,14 +56,7 @@ void record_batch(const std::string& root, const std::vector<std::string>& clips
   fs::create_directories(root, ec);
   if (ec) throw FileError("cannot create run root " + root + ": " + ec.message());
   // Workers starting together write the same content; the rename makes each write whole.
-  std::string temp = path + "." + this_host() + "." + std::to_string(::getpid()) + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << batch.dump(2) << "\n";
-    if (!out.flush()) throw FileError("cannot write " + temp);
-  }
-  fs::rename(temp, path, ec);
-  if (ec) throw FileError("cannot write " + path + ": " + ec.message());
+  write_file_atomically(path, batch.dump(2) + "\n");
 }
 
 void write_done_marker(const std::string& run_dir, int frames, const std::string& video, int generation) {

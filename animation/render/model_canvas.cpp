@@ -1,6 +1,6 @@
 #include "animation/render/model_canvas.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <opencv2/core.hpp>
 

@@ -1,7 +1,7 @@
 #include "animation/render/presets.h"
 
 #include "animation/render/settings_reader.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -6,7 +6,7 @@
 
 #include "animation/render/first_frame.h"
 
-#include "animation/fault_point.h"
+#include "base/fault_point.h"
 #include "animation/ops/image_convert.h"
 #include "animation/render/depth_provider.h"
 #include "animation/render/frame_ops.h"
@@ -19,7 +19,7 @@
 #include "animation/render/seed_sequence.h"
 #include "animation/render/zoom_render.h"
 #include "animation/video/video_writer.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

@@ -3,8 +3,10 @@
 #include "animation/render/render_settings.h"
 
 #include "animation/render/settings_reader.h"
+#include "animation/video/encoder_settings.h"
+#include "base/errors.h"
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "src/sampler_names.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,9 +33,6 @@ const std::vector<std::string> kInterpolations = {"linear", "step", "cubic"};
 const std::vector<std::string> kDevices = {"cpu", "cuda"};
 const std::vector<std::string> kDtypes = {"auto", "fp32", "bf16", "fp16"};
 const std::vector<std::string> kOffloadModes = {"auto", "none", "model", "sequential"};
-const std::vector<std::string> kSamplers = {"ddpm", "ddim", "original", "flash"};
-const std::vector<std::string> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                               "medium",    "slow",      "slower",   "veryslow"};
 
 std::string resolve(const std::string& path, const std::string& base_dir) {
   if (path.empty() || base_dir.empty() || fs::path(path).is_absolute()) return path;
@@ -138,14 +137,15 @@ void read_model(ObjectReader& r, ModelSettings& m) {
   }
   r.read_choice("dtype", m.dtype, kDtypes);
   r.read("variant", m.variant);
-  r.read_choice("sampler", m.sampler, kSamplers);
+  r.read_choice("sampler", m.sampler, sampler_names());
   r.read_choice("offload", m.offload, kOffloadModes);
 }
 
 void read_output(ObjectReader& r, OutputSettings& o, const std::string& base_dir) {
   r.read("video", o.video);
-  r.read("crf", o.crf, 0, 51);
-  r.read_choice("x264_preset", o.x264_preset, kX264Presets);
+  // Each codec's own limit (51 for H.264/H.265) is checked when the video is opened.
+  r.read("crf", o.crf, 0, video::kMaxCrfAnyCodec);
+  r.read_choice("x264_preset", o.x264_preset, video::encoder_presets());
   r.read("write_video", o.write_video);
   r.read("soundtrack", o.soundtrack);
   o.soundtrack = resolve(o.soundtrack, base_dir);

@@ -3,7 +3,7 @@
 // frames are encoded while they are made, with the soundtrack and interpolation in the same pass.
 #include "animation/render/render_video.h"
 
-#include "animation/fault_point.h"
+#include "base/fault_point.h"
 #include "animation/render/run_folder.h"
 #include "animation/video/video_writer.h"
 

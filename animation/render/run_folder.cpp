@@ -1,8 +1,8 @@
 #include "animation/render/run_folder.h"
 
-#include "animation/fault_point.h"
+#include "base/fault_point.h"
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -18,19 +18,6 @@
 namespace k3::anim {
 
 namespace fs = std::filesystem;
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError("cannot write " + temp + " (is the folder writable?)");
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) throw FileError("cannot write " + temp + " (disk full?)");
-  }
-  fault_point("file.renaming");
-  if (std::rename(temp.c_str(), path.c_str()) != 0) throw FileError("cannot rename " + temp + " to " + path);
-}
 
 namespace {
 // A hostile or damaged state file must not make us allocate without limit: a buffer is at most

@@ -3,6 +3,7 @@
 // (every output frame, lossless), state/ (the run-state journal and its image buffers) and
 // the video. Every file is written to a temporary name and renamed, so a killed run leaves
 // either the old or the new version of each file, never half of one.
+#include "base/atomic_file.h"
 #include <opencv2/core.hpp>
 #include <nlohmann/json.hpp>
 
@@ -11,8 +12,7 @@
 
 namespace k3::anim {
 
-// Writes `content` to path + ".tmp" and renames it over `path`. Throws k3::FileError.
-void write_file_atomically(const std::string& path, const std::string& content);
+// Files are written with k3::write_file_atomically (base/atomic_file.h).
 
 // A float image (any cv::Mat type) stored exactly: a small header and the raw bytes.
 std::string encode_mat(const cv::Mat& image);

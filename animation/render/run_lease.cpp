@@ -3,7 +3,7 @@
 #include "animation/render/run_lease.h"
 
 #include "animation/render/run_folder.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,9 +3,9 @@
 // frame j, never a mix; the buffers are stored as raw float bytes, never re-read from 8-bit PNGs.
 #include "animation/render/run_state.h"
 
-#include "animation/fault_point.h"
+#include "base/fault_point.h"
 #include "animation/render/run_folder.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 // Follows A1111 sd-webui-deforum scripts/deforum_helpers/seed.py (next_seed).
 #include "animation/render/seed_sequence.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <chrono>
 #include <cmath>

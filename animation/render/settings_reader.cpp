@@ -1,8 +1,8 @@
 #include "animation/render/settings_reader.h"
 
-#include "schedules/edit_distance.h"
+#include "base/text.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <cctype>
@@ -18,25 +18,6 @@ void throw_settings_issues(const std::string& source, const std::vector<Settings
   out << source << ": " << issues.size() << (issues.size() == 1 ? " problem" : " problems");
   for (const auto& issue : issues) out << "\n  " << issue.path << ": " << issue.message;
   throw ConfigError(out.str());
-}
-
-namespace {
-std::size_t edit_distance(const std::string& a, const std::string& b) { return sched::edit_distance(a, b, /*ignore_case=*/true); }
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-}  // namespace
-
-std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
-  for (const auto& candidate : candidates) {
-    std::size_t d = edit_distance(key, candidate);
-    if (d < best_distance) best_distance = d, best = candidate;
-  }
-  return best;
 }
 
 std::string json_type_name(const json& value) {

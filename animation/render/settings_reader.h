@@ -1,6 +1,8 @@
 #pragma once
 // Reads a JSON object into typed fields while collecting every problem (with its JSON path),
 // so that a bad preset is reported in one go instead of one error per run.
+#include "base/text.h"
+
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -17,9 +19,6 @@ struct SettingsIssue {
 
 // Throws k3::ConfigError listing every issue, one per line, prefixed by `source` (a file name).
 [[noreturn]] void throw_settings_issues(const std::string& source, const std::vector<SettingsIssue>& issues);
-
-// The closest candidate by edit distance, or "" when none is close enough to be a likely typo.
-std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates);
 
 // One JSON object level. Each read_* marks the key as known; finish() reports unknown keys
 // (with a did-you-mean among the known ones). Missing keys keep the caller's default.

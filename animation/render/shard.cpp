@@ -2,7 +2,7 @@
 // (Indexed Jobs: the JOB_COMPLETION_INDEX variable) set them.
 #include "animation/render/shard.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -3,7 +3,7 @@
 #include "animation/render/story.h"
 
 #include "animation/render/settings_reader.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <cmath>
 #include <map>

@@ -3,7 +3,7 @@
 // scale per keyframe about the centre, so the zoom rate is exactly constant across keyframes.
 #include "animation/render/zoom_clip.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <opencv2/imgproc.hpp>
 

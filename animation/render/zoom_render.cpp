@@ -11,7 +11,7 @@
 #include "animation/render/run_state.h"
 #include "animation/render/seed_sequence.h"
 #include "animation/render/zoom_clip.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <nlohmann/json.hpp>
 

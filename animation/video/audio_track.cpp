@@ -2,7 +2,7 @@
 // (decoder -> swresample -> AVAudioFifo -> encoder).
 #include "animation/video/audio_track.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 extern "C" {
 #include <libavutil/channel_layout.h>

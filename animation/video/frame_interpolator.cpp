@@ -3,7 +3,7 @@
 #include "animation/video/frame_interpolator.h"
 
 #include "animation/video/writers.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <opencv2/imgproc.hpp>
 

@@ -6,7 +6,7 @@
 #include "animation/video/partial_file.h"
 #include "animation/video/writers.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <opencv2/imgcodecs.hpp>
 

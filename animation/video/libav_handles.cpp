@@ -1,7 +1,7 @@
 // Follows FFmpeg doc/examples (demuxing_decoding.c) for opening inputs.
 #include "animation/video/libav_handles.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 extern "C" {
 #include <libavutil/error.h>

@@ -3,7 +3,7 @@
 #include "animation/video/libav_output.h"
 
 #include "animation/video/audio_track.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 extern "C" {
 #include <libavutil/opt.h>

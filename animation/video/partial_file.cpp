@@ -1,8 +1,9 @@
 // Write-then-rename, as Deforum's audio pass does with its temp file (video_audio_utilities.py).
 #include "animation/video/partial_file.h"
 
-#include "animation/fault_point.h"
-#include "src/errors.h"
+#include "base/atomic_file.h"
+#include "base/errors.h"
+#include "base/fault_point.h"
 
 #include <filesystem>
 #include <system_error>
@@ -28,9 +29,7 @@ PartialFile::~PartialFile() {
 
 void PartialFile::commit() {
   fault_point("video.commit");
-  std::error_code ec;
-  fs::rename(partial_path_, final_path_, ec);
-  if (ec) throw k3::FileError("cannot rename " + partial_path_ + " to " + final_path_ + ": " + ec.message());
+  replace_with(partial_path_, final_path_);
   committed_ = true;
 }
 

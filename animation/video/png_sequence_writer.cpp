@@ -2,7 +2,8 @@
 // scripts/deforum_helpers/video_audio_utilities.py stitches from them).
 #include "animation/video/writers.h"
 
-#include "src/errors.h"
+#include "base/atomic_file.h"
+#include "base/errors.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -47,9 +48,7 @@ class PngSequenceWriter final : public VideoWriter {
       throw k3::FileError("cannot write " + final_path.string() + ": " + e.what());
     }
     if (!written) throw k3::FileError("cannot write " + final_path.string() + " (disk full or no permission?)");
-    std::error_code ec;
-    fs::rename(partial_path, final_path, ec);
-    if (ec) throw k3::FileError("cannot rename " + partial_path.string() + " to " + final_path.string() + ": " + ec.message());
+    replace_with(partial_path.string(), final_path.string());
     ++frames_;
   }
 

@@ -2,7 +2,7 @@
 // (scripts/deforum_helpers/video_audio_utilities.py), but through our own writer.
 #include "animation/video/run_folder_encoder.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>

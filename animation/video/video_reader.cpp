@@ -2,7 +2,7 @@
 #include "animation/video/video_reader.h"
 
 #include "animation/video/libav_handles.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 namespace k3::video {
 

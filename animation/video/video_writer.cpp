@@ -2,10 +2,13 @@
 // scripts/deforum_helpers/video_audio_utilities.py (ffmpeg_stitch_video: libx264, CRF 17).
 #include "animation/video/video_writer.h"
 
+#include "animation/video/encoder_settings.h"
+#include "base/text.h"
+
 #include "animation/video/audio_track.h"
 #include "animation/video/libav_handles.h"
 #include "animation/video/writers.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <cctype>
@@ -18,11 +21,6 @@ namespace k3::video {
 VideoWriter::~VideoWriter() = default;
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 const char* encoder_for(const std::string& codec) {
   if (codec == "h264") return "libx264";
@@ -128,12 +126,16 @@ std::unique_ptr<VideoWriter> open_video_writer(const VideoOptions& options) {
                           std::to_string(options.width) + "x" + std::to_string(options.height));
   if (options.interpolate < 1 || options.interpolate > 16)
     throw k3::ConfigError("interpolate: expected a factor from 1 to 16, got " + std::to_string(options.interpolate));
-  static const char* const presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                        "medium",    "slow",      "slower",   "veryslow", "placebo"};
-  if (std::find(std::begin(presets), std::end(presets), options.preset) == std::end(presets))
-    throw k3::ConfigError("preset: expected ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow or placebo, got '" +
-                          options.preset + "'");
-  if (options.crf < 0 || options.crf > 63) throw k3::ConfigError("crf: expected 0..63 (51 for H.264/H.265), got " + std::to_string(options.crf));
+  const auto& presets = encoder_presets();
+  if (std::find(presets.begin(), presets.end(), options.preset) == presets.end()) {
+    std::string names;
+    for (const auto& name : presets) names += (names.empty() ? "" : ", ") + name;
+    throw k3::ConfigError("preset: expected one of " + names + ", got '" + options.preset + "'");
+  }
+  const int crf_limit = max_crf(codec);
+  if (crf_limit > 0 && (options.crf < 0 || options.crf > crf_limit))
+    throw k3::ConfigError("crf: expected 0.." + std::to_string(crf_limit) + " for " + codec + ", got " +
+                          std::to_string(options.crf));
   if (!options.audio_path.empty()) {
     if (codec == "gif" || codec == "png") throw k3::ConfigError("soundtrack: a " + codec + " output cannot carry audio; use .mp4 or .webm");
     if (!std::filesystem::is_regular_file(options.audio_path))

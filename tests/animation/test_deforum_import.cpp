@@ -3,7 +3,7 @@
 #include "animation/render/frame_params.h"
 #include "animation/render/render_settings.h"
 #include "animation/render/render_warnings.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 #include "animation/render/farm_status.h"
 #include "animation/render/run_lease.h"
 #include "animation/render/shard.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

@@ -9,7 +9,7 @@
 #include "animation/render/render_warnings.h"
 #include "animation/render/run_folder.h"
 #include "animation/render/story.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "tests/support/test_support.h"
 #include "tests/video/video_test_util.h"
 

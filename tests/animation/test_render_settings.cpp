@@ -1,7 +1,7 @@
 // Preset parsing and validation: defaults, every problem at once with its JSON path, did-you-mean.
 #include "animation/render/frame_params.h"
 #include "animation/render/render_settings.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Story mode: segments -> prompts and motion keyframes (deforum-kandinsky helpers/script.py).
 #include "animation/render/frame_params.h"
 #include "animation/render/story.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <catch2/catch.hpp>
 

@@ -6,7 +6,7 @@
 #include "animation/render/render_loop.h"
 #include "animation/render/run_folder.h"
 #include "animation/render/zoom_clip.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/generator.h"
 #include "tests/support/test_support.h"
 

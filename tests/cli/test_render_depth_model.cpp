@@ -24,7 +24,7 @@ std::string numbered(const std::string& run_dir, const char* folder, int index) 
 TEST_CASE("3D render with the tiny model and the tiny depth model", "[unit][cli][render][model]") {
   K3_REQUIRE_FIXTURES();
   if (!k3::test::fixtures_present("depth-tiny")) {
-    k3::test::skip("depth-tiny fixtures not found under " + k3::test::fixtures_root());
+    k3::test::missing_fixtures("depth-tiny fixtures not found under " + k3::test::fixtures_root());
     return;
   }
   TempDir dir("render-depth-model");
@@ -56,7 +56,7 @@ TEST_CASE("3D render with the tiny model and the tiny depth model", "[unit][cli]
 
 TEST_CASE("k3anim depth writes the pipeline's picture; a bad folder is one line", "[unit][cli]") {
   if (!k3::test::fixtures_present("depth-tiny")) {
-    k3::test::skip("depth-tiny fixtures not found under " + k3::test::fixtures_root());
+    k3::test::missing_fixtures("depth-tiny fixtures not found under " + k3::test::fixtures_root());
     return;
   }
   TempDir dir("cli-depth");

@@ -3,6 +3,7 @@
 #include "src/model_folder.h"
 #include "src/safetensors.h"
 #include "src/weights.h"
+#include "tests/core/golden.h"
 
 #include <algorithm>
 #include <fstream>
@@ -23,12 +24,7 @@ std::map<std::string, torch::Tensor> fixture_tensors(const std::string& path) {
   return out;
 }
 
-double relative_l2(const torch::Tensor& got, const torch::Tensor& want) {
-  if (got.sizes() != want.sizes())
-    throw std::runtime_error("shape mismatch: got " + c10::str(got.sizes()) + ", want " + c10::str(want.sizes()));
-  auto g = got.to(torch::kDouble), w = want.to(torch::kDouble);
-  return (g - w).norm().item<double>() / std::max(w.norm().item<double>(), 1e-30);
-}
+double relative_l2(const torch::Tensor& got, const torch::Tensor& want) { return k3::golden::rel_l2(got, want); }
 
 KeyShapes read_key_list(const std::string& path) {
   std::ifstream in(path);

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,13 @@ class GoldenFile {
   k3::WeightStore store_;
 };
 
-// ||got - want|| / ||want|| in float64 (0 when both are zero).
+// The one relative L2 error of the golden tests (the fixtures' README prescribes it):
+// ||got - want|| / ||want|| in float64; the absolute error ||got - want|| when want is all zero.
+// Shapes must be equal: broadcasting would hide a wrong shape, so a mismatch throws.
 inline double rel_l2(const torch::Tensor& got, const torch::Tensor& want) {
+  if (got.sizes() != want.sizes())
+    throw std::runtime_error("relative L2: expected equal shapes, got " + c10::str(got.sizes()) + " against " +
+                             c10::str(want.sizes()));
   auto g = got.detach().to(torch::kCPU, torch::kFloat64);
   auto w = want.detach().to(torch::kCPU, torch::kFloat64);
   const double denominator = w.norm().item<double>();

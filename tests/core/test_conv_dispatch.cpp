@@ -3,7 +3,7 @@
 #include "src/conv_dispatch.h"
 
 #include "src/conv_choice_cache.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/support/test_support.h"
 

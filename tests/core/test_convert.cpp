@@ -1,7 +1,7 @@
 // `convert --from original`: pickled checkpoints in the original naming (written here with
 // torch::pickle_save from the tiny fixture's tensors, renamed back to the original names) come
 // out as a model folder that loads strictly, with every tensor equal bit for bit.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/kandinsky3_models.h"
 #include "src/original_checkpoint.h"
 #include "src/pickle_reader.h"

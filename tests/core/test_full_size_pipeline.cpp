@@ -37,7 +37,7 @@ struct FullSizeFolder {
 }  // namespace
 
 TEST_CASE("full size: generate 256x256 with 2 steps and a 2-frame render on the CPU fit in memory", "[slow]") {
-  if (!k3::test::fixtures_present()) return k3::test::skip("fixtures absent (the tokenizer comes from k3-tiny)");
+  if (!k3::test::fixtures_present()) return k3::test::missing_fixtures("fixtures absent (the tokenizer comes from k3-tiny)");
   FullSizeFolder folder;
   const std::string k3anim = shell_quote(k3::test::k3anim_path());
 
@@ -65,17 +65,19 @@ TEST_CASE("full size: generate 256x256 with 2 steps and a 2-frame render on the 
   CHECK(!k3::test::read_file(folder.dir / "run/prompt_embeddings.safetensors").empty());
 }
 
+// 4 GiB: too little for every plan "auto" may try at 1024 px (fp32, fp32 with the UNet re-read
+// from its file while MoVQ works, bf16 likewise: about 7.2 GiB); 8 GiB would let bf16 run.
 TEST_CASE("full size: a plan that cannot fit is refused at once with needed and available memory", "[unit]") {
-  if (!k3::test::fixtures_present()) return k3::test::skip("fixtures absent (the tokenizer comes from k3-tiny)");
+  if (!k3::test::fixtures_present()) return k3::test::missing_fixtures("fixtures absent (the tokenizer comes from k3-tiny)");
   FullSizeFolder folder;
   auto refused = run_measured(shell_quote(k3::test::k3anim_path()) + " generate --model " + shell_quote(folder.model) +
-                              " --prompt x --width 1024 --height 1024 --memory-limit 8G -o " +
+                              " --prompt x --width 1024 --height 1024 --memory-limit 4G -o " +
                               shell_quote(folder.dir / "never.png"));
-  std::cout << "[full-size] --memory-limit 8G: exit " << refused.exit_code << ", peak RSS "
+  std::cout << "[full-size] --memory-limit 4G: exit " << refused.exit_code << ", peak RSS "
             << refused.peak_rss_bytes / kGiB << " GiB: " << refused.output;
   CHECK(refused.exit_code == 4);
   CHECK(refused.output.find("memory plan") != std::string::npos);
-  CHECK(refused.output.find(" GiB available") != std::string::npos);  // at most the 8 GiB given
+  CHECK(refused.output.find(" GiB available") != std::string::npos);  // at most the 4 GiB given
   CHECK(refused.output.find("unet fp32 11.4 GiB") != std::string::npos);
   CHECK(refused.peak_rss_bytes < 1 * kGiB);  // refused before anything large was allocated
   CHECK(k3::test::read_file(folder.dir / "never.png").empty());

@@ -1,6 +1,6 @@
 // Inpainting: the 9-channel UNet input, the mask convention, the 4-channel blend, the oracle
 // round trip, outpainting canvases and the Generator facade.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/generator.h"
 #include "src/inpaint_pipeline.h"
 #include "src/movq_config.h"

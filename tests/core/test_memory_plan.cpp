@@ -3,7 +3,7 @@
 // offloading must lower the need in the order none > model > sequential, and the refusal must
 // name needed and available bytes with the next step that could help. No GPU is needed: the plan
 // reads safetensors headers and configs only. A depth model (the 3D warp's) adds its weights.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/memory_plan.h"
 #include "src/model_folder.h"
 #include "src/safetensors.h"
@@ -20,6 +20,16 @@ namespace {
 
 constexpr int64_t kGiB = int64_t{1} << 30;
 
+// A full-size sparse Kandinsky 3 folder in a temporary directory, opened.
+struct FullSizeFolder {
+  k3::test::TempDir dir{"memory-plan"};
+  std::string path = dir / "kandinsky-3";
+  k3::ModelFolder folder = [this] {
+    k3::test::write_full_size_kandinsky3(path, k3::test::fixtures_root() + "/k3-tiny/tokenizer");
+    return k3::ModelFolder::open(path);
+  }();
+};
+
 k3::PlanRequest cuda_request(k3::OffloadMode offload, int64_t limit) {
   k3::PlanRequest request;
   request.device = torch::Device(torch::kCUDA);
@@ -34,10 +44,8 @@ k3::PlanRequest cuda_request(k3::OffloadMode offload, int64_t limit) {
 
 TEST_CASE("memory plan at full size: offloading lowers the CUDA need and the refusal says what would help", "[unit]") {
   K3_REQUIRE_FIXTURES();
-  k3::test::TempDir dir("memory-plan");
-  const std::string model = dir / "kandinsky-3";
-  k3::test::write_full_size_kandinsky3(model, k3::test::fixtures_root() + "/k3-tiny/tokenizer");
-  const auto folder = k3::ModelFolder::open(model);
+  const FullSizeFolder full;
+  const auto& folder = full.folder;
   // A 12 GB card after the CUDA context: about 11 GiB.
   const int64_t card = 11 * kGiB;
   const auto none = k3::plan_memory(folder, cuda_request(k3::OffloadMode::None, card));
@@ -61,7 +69,7 @@ TEST_CASE("memory plan at full size: offloading lowers the CUDA need and the ref
 
 TEST_CASE("memory plan: a depth model beside the UNet is counted in the image phase, in the image dtype", "[unit]") {
   K3_REQUIRE_FIXTURES();
-  if (!k3::test::fixtures_present("depth-tiny")) return k3::test::skip("depth-tiny fixtures absent");
+  if (!k3::test::fixtures_present("depth-tiny")) return k3::test::missing_fixtures("depth-tiny fixtures absent");
   const auto folder = k3::ModelFolder::open(k3::golden::model_dir());
   k3::PlanRequest request;
   request.width = request.height = 256;
@@ -82,4 +90,24 @@ TEST_CASE("memory plan: a depth model beside the UNet is counted in the image ph
     ++checked;
   }
   CHECK(checked > 0);
+}
+
+TEST_CASE("memory plan at full size on the CPU: fp32 at 1024 px fits 16 GiB only with model offload", "[unit]") {
+  K3_REQUIRE_FIXTURES();
+  const FullSizeFolder full;
+  const auto& folder = full.folder;
+  k3::PlanRequest request;  // cpu, fp32, 1024 x 1024
+  request.limit_bytes = 16 * kGiB;
+  const auto none = k3::plan_memory(folder, request);
+  request.offload = k3::OffloadMode::Model;
+  const auto offloaded = k3::plan_memory(folder, request);
+  request.offload = k3::OffloadMode::Sequential;  // no such thing on the CPU: planned as none
+  const auto sequential = k3::plan_memory(folder, request);
+  std::cout << "[plan] cpu: " << none.summary() << "\n[plan] cpu, model offload: " << offloaded.summary() << "\n";
+  CHECK_FALSE(none.fits());
+  CHECK_THROWS_WITH(k3::require_fit(none), Catch::Contains("try --offload model"));
+  CHECK(offloaded.fits());
+  // The UNet phase (weights + its activations) bounds it: measured 15.4 GiB by bench_pipeline_full.
+  CHECK(offloaded.image_phase > 14 * kGiB);
+  CHECK(sequential.needed() == none.needed());
 }

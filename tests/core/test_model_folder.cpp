@@ -1,6 +1,6 @@
 // Model folder discovery: components, configs, plain/fp16 variants, sharded indexes (with the
 // variant inserted before .json, as the real kandinsky-3 text encoder), and missing pieces.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/safetensors.h"
 #include "src/weights.h"

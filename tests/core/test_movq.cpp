@@ -3,7 +3,7 @@
 // roundtrip).
 #include "src/movq.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/support/test_support.h"
 

@@ -2,13 +2,37 @@
 // around every down/up block in order, the stages bring the right parts in, and the outputs stay
 // bit for bit the same; CPU model offload really drops the UNet's blocks and re-reads them. Its memory effect is measured on a GPU (bench_pipeline_full --offload, [gpu] tests).
 #include "src/offload.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/weights.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/core/golden.h"
 
 #include <catch2/catch.hpp>
+
+namespace {
+
+// One golden UNet case of the fixtures (the last one), run on `unet`.
+class GoldenUNetCase {
+ public:
+  GoldenUNetCase() : golden_(k3::test::core::fixture_tensors(k3::golden::golden_file("unet.safetensors"))) {
+    for (const auto& entry : golden_)
+      if (entry.first.size() > 4 && entry.first.compare(entry.first.size() - 4, 4, ".out") == 0)
+        prefix_ = entry.first.substr(0, entry.first.size() - 4);
+  }
+  bool found() const { return !prefix_.empty(); }
+  torch::Tensor run(k3::Kandinsky3UNet& unet) const {
+    return unet->forward(at(".sample"), at(".timestep"), at(".encoder_hidden_states"),
+                         at(".encoder_attention_mask").to(torch::kBool));
+  }
+
+ private:
+  const torch::Tensor& at(const char* key) const { return golden_.at(prefix_ + key); }
+  std::map<std::string, torch::Tensor> golden_;
+  std::string prefix_;
+};
+
+}  // namespace
 
 TEST_CASE("offload modes: parsing, and the sequential hook around each UNet block", "[golden]") {
   CHECK(k3::parse_offload("none") == k3::OffloadMode::None);
@@ -17,22 +41,14 @@ TEST_CASE("offload modes: parsing, and the sequential hook around each UNet bloc
   CHECK_THROWS_WITH(k3::parse_offload("disk"), Catch::Contains("expected none, model or sequential, got 'disk'"));
   K3_REQUIRE_FIXTURES();
   const auto model_dir = k3::golden::model_dir();
-  auto golden = k3::test::core::fixture_tensors(k3::golden::golden_file("unet.safetensors"));
+  const GoldenUNetCase golden;
+  REQUIRE(golden.found());
   k3::Kandinsky3UNet unet(k3::UNetConfig::from_file(model_dir + "/unet/config.json"));
   k3::test::core::load_component(*unet, model_dir, "unet");
   k3::VQModel movq(k3::MoVQConfig::from_file(model_dir + "/movq/config.json"));
   k3::test::core::load_component(*movq, model_dir, "movq");
   torch::NoGradGuard no_grad;
-  std::string prefix;
-  for (const auto& entry : golden)
-    if (entry.first.size() > 4 && entry.first.compare(entry.first.size() - 4, 4, ".out") == 0)
-      prefix = entry.first.substr(0, entry.first.size() - 4);
-  REQUIRE(!prefix.empty());
-  auto run = [&] {
-    return unet->forward(golden.at(prefix + ".sample"), golden.at(prefix + ".timestep"),
-                         golden.at(prefix + ".encoder_hidden_states"),
-                         golden.at(prefix + ".encoder_attention_mask").to(torch::kBool));
-  };
+  auto run = [&] { return golden.run(unet); };
   const auto plain = run();
   {
     k3::Offloader offloader(k3::OffloadMode::Sequential, torch::kCPU, unet, movq);
@@ -70,22 +86,14 @@ TEST_CASE("CPU model offload drops the UNet's blocks during MoVQ's stages and re
   const auto model_dir = k3::golden::model_dir();
   const auto folder = k3::ModelFolder::open(model_dir);
   auto store = std::make_shared<const k3::WeightStore>(k3::WeightStore::open_files(folder.weight_files("unet")));
-  auto golden = k3::test::core::fixture_tensors(k3::golden::golden_file("unet.safetensors"));
+  const GoldenUNetCase golden;
+  REQUIRE(golden.found());
   k3::Kandinsky3UNet unet(k3::UNetConfig::from_file(model_dir + "/unet/config.json"));
   k3::load_weights_strict(*unet, *store, "unet", torch::kFloat, torch::kCPU);
   k3::VQModel movq(k3::MoVQConfig::from_file(model_dir + "/movq/config.json"));
   k3::test::core::load_component(*movq, model_dir, "movq");
   torch::NoGradGuard no_grad;
-  std::string prefix;
-  for (const auto& entry : golden)
-    if (entry.first.size() > 4 && entry.first.compare(entry.first.size() - 4, 4, ".out") == 0)
-      prefix = entry.first.substr(0, entry.first.size() - 4);
-  REQUIRE(!prefix.empty());
-  auto run = [&] {
-    return unet->forward(golden.at(prefix + ".sample"), golden.at(prefix + ".timestep"),
-                         golden.at(prefix + ".encoder_hidden_states"),
-                         golden.at(prefix + ".encoder_attention_mask").to(torch::kBool));
-  };
+  auto run = [&] { return golden.run(unet); };
   const auto plain = run();
   auto block_elements = [&] {
     int64_t n = 0;

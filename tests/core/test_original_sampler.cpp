@@ -1,7 +1,7 @@
 // The original Kandinsky 3 sampler (spec 6.1): its timestep list, dynamic thresholding, eta update,
 // the [cond, uncond] order with the learned null embedding, and a run through the pipeline.
 #include "src/denoiser.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/movq_config.h"
 #include "src/original_sampler.h"
 #include "src/pipeline.h"

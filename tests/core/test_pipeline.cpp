@@ -6,7 +6,7 @@
 
 #include "src/generator.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/t5_config.h"
 #include "src/weights.h"

@@ -1,6 +1,6 @@
 // encode_prompt against diffusers' Kandinsky3Pipeline.encode_prompt(_cut_context=True): the
 // prompts are found by matching the fixture's ids against tokenizer.json's strings.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/prompt_encoder.h"
 #include "tests/core/golden.h"

@@ -1,6 +1,6 @@
 // The safetensors reader: dtypes, mixed files, and malformed files written byte by byte, each
 // refused with a FileError naming the file (and the tensor) before any tensor is used.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/safetensors.h"
 #include "src/weights.h"
 #include "tests/support/test_support.h"

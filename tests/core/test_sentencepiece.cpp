@@ -1,7 +1,7 @@
 // The sentencepiece shim inside a process that also runs libtorch (ENVIRONMENT.md trap 1):
 // a model trained with spm_train at test time must encode exactly as spm_encode does.
 #include "src/sentencepiece_model.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // T5 encoder against transformers' T5EncoderModel on the tiny fixture (last_hidden_state), plus the
 // configs: parsing rules, the FLAN-UL2 parameter count and checkpoint names of the full-size model.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/t5_encoder.h"
 #include "src/t5_streamed.h"

@@ -1,6 +1,6 @@
 // The strict loader: every missing, unexpected, mis-shaped and wrongly typed key reported in one
 // WeightError; aliases; dtype conversion on load.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/nn_layers.h"
 #include "src/weights.h"
 #include "tests/support/test_support.h"

@@ -1,6 +1,6 @@
 #include "tests/depth/depth_fixtures.h"
 
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 
 #include <opencv2/imgcodecs.hpp>

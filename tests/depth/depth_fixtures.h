@@ -1,7 +1,7 @@
 #pragma once
 // The depth golden fixture sets (depth-tiny/ + depth-tiny-golden/), discovered from meta.json:
 // every model and picture it lists, nothing of one set written here.
-#include "src/image.h"
+#include "base/image.h"
 #include "tests/support/test_support.h"
 
 #include <nlohmann/json.hpp>
@@ -37,7 +37,7 @@ ImageRGB8 read_rgb_png(const std::string& path);
 #define K3_REQUIRE_DEPTH_FIXTURES()                                                                         \
   do {                                                                                                      \
     if (!k3::test::fixtures_present("depth-tiny-golden") || !k3::test::fixtures_present("depth-tiny")) {   \
-      k3::test::skip("depth fixtures not found under " + k3::test::fixtures_root() +                       \
+      k3::test::missing_fixtures("depth fixtures not found under " + k3::test::fixtures_root() +           \
                      " (set K3_FIXTURES to the folder holding depth-tiny/ and depth-tiny-golden/)");         \
       return;                                                                                               \
     }                                                                                                       \

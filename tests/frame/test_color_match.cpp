@@ -7,7 +7,7 @@
 #include "animation/ops/color_match.h"
 #include "animation/ops/color_reference.h"
 #include "frame_test_images.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 using namespace k3::ops;
 

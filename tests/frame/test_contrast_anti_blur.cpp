@@ -4,7 +4,7 @@
 #include "animation/ops/anti_blur.h"
 #include "animation/ops/contrast.h"
 #include "frame_test_images.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 using namespace k3::ops;
 

@@ -2,7 +2,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "animation/ops/depth_source.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "tests/support/test_support.h"
 
 using namespace k3::ops;

@@ -5,7 +5,7 @@
 #include "animation/ops/gaussian_table.h"
 #include "animation/ops/noise.h"
 #include "frame_test_images.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 using namespace k3::ops;
 

@@ -2,7 +2,7 @@
 
 #include "animation/ops/image_convert.h"
 #include "animation/ops/sampling.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 using namespace k3::ops;
 

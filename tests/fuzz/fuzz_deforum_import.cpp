@@ -5,7 +5,7 @@
 #include "animation/render/deforum_import.h"
 #include "animation/render/render_settings.h"
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <cstdint>
 #include <cstdlib>

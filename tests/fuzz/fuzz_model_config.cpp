@@ -3,7 +3,7 @@
 // encoder, or scheduler_config.json), the rest is its text, read with the readers' limits.
 // Anything but a k3::Error escaping is a bug.
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/movq_config.h"
 #include "src/scheduler_config.h"

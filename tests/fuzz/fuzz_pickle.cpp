@@ -2,7 +2,7 @@
 // reads it (scripts/fuzz.sh 300 fuzz_pickle). Input: the record's bytes. Anything but a
 // k3::Error escaping is a bug, and so is a result that breaks parse()'s promises (a tree, at
 // most kMaxPickleDepth deep, tensors inside their storage), checked here independently.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/pickle_reader.h"
 
 #include <cstdint>

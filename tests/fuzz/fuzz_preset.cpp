@@ -7,7 +7,7 @@
 #include "animation/render/render_settings.h"
 #include "animation/render/story.h"
 #include "src/bounded_json.h"
-#include "src/errors.h"
+#include "base/errors.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -3,7 +3,7 @@
 // every tensor's bytes read; odd = the rest is a sharded index (model.safetensors.index.json) of
 // a model folder holding the shards a.safetensors and b.safetensors, whose files are listed.
 // Anything but a k3::Error escaping is a bug, and so is a tensor record outside the file.
-#include "src/errors.h"
+#include "base/errors.h"
 #include "src/model_folder.h"
 #include "src/safetensors.h"
 #include "tests/fuzz/fuzz_support.h"

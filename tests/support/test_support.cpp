@@ -25,6 +25,14 @@ std::string fixtures_root() {
 
 bool fixtures_present(const std::string& sub) { return fs::is_directory(fs::path(fixtures_root()) / sub); }
 
+void missing_fixtures(const std::string& why) {
+  // CI sets K3_FIXTURES_REQUIRED=1 (.ci/run): there a golden test without its data must fail,
+  // never pass as skipped.
+  if (const char* required = std::getenv("K3_FIXTURES_REQUIRED"); required && std::string(required) == "1")
+    FAIL(why << " (K3_FIXTURES_REQUIRED=1: missing fixtures are a failure)");
+  skip(why);
+}
+
 void skip(const std::string& why) {
   std::cerr << "\n*** SKIPPED: " << why << " ***\n" << std::flush;
   if (const char* ctest = std::getenv("K3_UNDER_CTEST"); ctest && std::string(ctest) == "1") std::_Exit(77);

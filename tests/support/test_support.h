@@ -9,6 +9,8 @@ namespace k3::test {
 std::string fixtures_root();
 // True when fixtures_root()/<sub> exists.
 bool fixtures_present(const std::string& sub = "k3-tiny");
+// A test whose fixtures are absent: skipped, or failed where K3_FIXTURES_REQUIRED=1 (CI).
+void missing_fixtures(const std::string& why);
 // Prints a loud SKIPPED line on stderr. Under CTest (K3_UNDER_CTEST=1) the process exits 77,
 // which CTest reports as "Skipped"; run by hand, the caller returns from the test.
 void skip(const std::string& why);
@@ -45,11 +47,11 @@ void write_file(const std::string& path, const std::string& content);
 
 }  // namespace k3::test
 
-// Skips the current test (see k3::test::skip) when the fixtures are missing.
+// Skips the current test (see k3::test::missing_fixtures) when the fixtures are missing.
 #define K3_REQUIRE_FIXTURES()                                                                  \
   do {                                                                                         \
     if (!k3::test::fixtures_present()) {                                                       \
-      k3::test::skip("golden fixtures not found at " + k3::test::fixtures_root() +             \
+      k3::test::missing_fixtures("golden fixtures not found at " + k3::test::fixtures_root() + \
                      " (set K3_FIXTURES to the folder holding k3-tiny/ and k3-tiny-golden/)"); \
       return;                                                                                  \
     }                                                                                          \

@@ -2,7 +2,7 @@
 // `k3anim encode RUN_DIR` rebuilding the video from those frames.
 #include "animation/video/run_folder_encoder.h"
 #include "animation/video/video_writer.h"
-#include "src/errors.h"
+#include "base/errors.h"
 #include "tests/video/video_test_util.h"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // Crash-test hook; see fault_point.h. Deliberately tiny: one getenv per process, then a string
 // compare and a counter per passage.
-#include "animation/fault_point.h"
+#include "base/fault_point.h"
 
 #include <csignal>
 #include <cstdio>

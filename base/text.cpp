@@ -1,10 +1,14 @@
-#include "schedules/edit_distance.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <cctype>
-#include <vector>
 
-namespace k3::sched {
+namespace k3 {
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
 
 std::size_t edit_distance(const std::string& a, const std::string& b, bool ignore_case) {
   auto same = [ignore_case](char x, char y) {
@@ -26,4 +30,14 @@ std::size_t edit_distance(const std::string& a, const std::string& b, bool ignor
   return row[b.size()];
 }
 
-}  // namespace k3::sched
+std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    const std::size_t d = edit_distance(key, candidate, /*ignore_case=*/true);
+    if (d < best_distance) best_distance = d, best = candidate;
+  }
+  return best;
+}
+
+}  // namespace k3
