@@ -1,5 +1,5 @@
 // Each container/codec as ffprobe sees it, and the decoded quality of H.264 at CRF 17.
-#include "animation/video/video_reader.h"
+#include "tests/video/video_reader.h"
 #include "animation/video/video_writer.h"
 #include "base/errors.h"
 #include "tests/video/video_test_util.h"

@@ -1,5 +1,5 @@
 // Follows FFmpeg doc/examples/demuxing_decoding.c (decode loop) and scale_video.c (swscale).
-#include "animation/video/video_reader.h"
+#include "tests/video/video_reader.h"
 
 #include "animation/video/libav_handles.h"
 #include "base/errors.h"

@@ -1,6 +1,6 @@
 #pragma once
-// Decodes a video file's frames back to RGB (honouring its colour matrix and range tags), for
-// checks of what was written and for video inputs.
+// Decodes a video file's frames back to RGB (honouring its colour matrix and range tags), for the
+// tests' checks of what the writer wrote (test-only: the product reads no video).
 #include "animation/video/video_writer.h"
 
 #include <opencv2/core.hpp>
