@@ -9,7 +9,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "animation/ops/image_convert.h"
-#include "animation/ops/op_mask.h"
 #include "base/errors.h"
 
 namespace k3::ops {
@@ -23,14 +22,13 @@ void validate_anti_blur(const AntiBlur& s) {
     throw ConfigError("anti-blur threshold: expected a value >= 0, got " + std::to_string(s.threshold));
 }
 
-cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& s, const cv::Mat& mask) {
+cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& s) {
   require_float_rgb(image, "anti_blur");
   validate_anti_blur(s);
-  const cv::Mat weight = mask_to_weight(mask, image.size(), "anti-blur mask");
   if (s.amount == 0.0) return image.clone();
   cv::Mat blurred;
   cv::GaussianBlur(image, blurred, cv::Size(s.kernel, s.kernel), s.sigma, s.sigma);
-  if (s.threshold == 0.0 && weight.empty()) {
+  if (s.threshold == 0.0) {
     // The common case, vectorised by OpenCV: (amount+1)*image - amount*blurred, clipped.
     cv::Mat sharp;
     cv::addWeighted(image, s.amount + 1.0, blurred, -s.amount, 0.0, sharp);
@@ -46,12 +44,10 @@ cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& s, const cv::Mat& mask) 
     for (int r = rows.start; r < rows.end; ++r) {
       const float* x = image.ptr<float>(r);
       const float* b = blurred.ptr<float>(r);
-      const float* m = weight.empty() ? nullptr : weight.ptr<float>(r);
       float* o = out.ptr<float>(r);
       for (int i = 0; i < values_per_row; ++i) {
         float sharp = std::min(255.f, std::max(0.f, (amount + 1.f) * x[i] - amount * b[i]));
-        if (threshold > 0.f && std::abs(x[i] - b[i]) < threshold) sharp = x[i];
-        if (m) sharp = x[i] + m[i / 3] * (sharp - x[i]);
+        if (std::abs(x[i] - b[i]) < threshold) sharp = x[i];
         o[i] = sharp;
       }
     }

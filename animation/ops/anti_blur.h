@@ -12,10 +12,9 @@ struct AntiBlur {
 };
 
 // sharp = clip((amount+1)*image - amount*GaussianBlur(image), 0, 255), per channel, kept
-// only where the local contrast reaches the threshold. An optional `mask` (CV_32FC1 in [0,1]
-// or CV_8UC1, the image's size) limits the sharpening to where it is set (blended by weight).
-// Throws k3::ConfigError on an even or non-positive kernel, negative amount or threshold, or a bad mask.
-cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& settings, const cv::Mat& mask = cv::Mat());
+// only where the local contrast reaches the threshold.
+// Throws k3::ConfigError on an even or non-positive kernel, or a negative amount or threshold.
+cv::Mat anti_blur(const cv::Mat& image, const AntiBlur& settings);
 // The checks anti_blur makes on its settings (for fused callers). Throws k3::ConfigError.
 void validate_anti_blur(const AntiBlur& settings);
 

@@ -12,7 +12,6 @@
 
 #include "animation/ops/gaussian_table.h"
 #include "animation/ops/image_convert.h"
-#include "animation/ops/op_mask.h"
 #include "base/errors.h"
 
 namespace k3::ops {
@@ -225,41 +224,21 @@ cv::Mat add_noise_rows(cv::Size size, const NoiseOptions& options, const std::fu
   return out;
 }
 
-cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options, const cv::Mat& mask) {
+cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options) {
   require_float_rgb(image, "add_noise");
   check_amount(options);
-  const cv::Mat weight = mask_to_weight(mask, image.size(), "noise mask");
   if (options.amount == 0.0) return image.clone();
   const cv::Size size = image.size();
   const std::vector<PerlinOctave> octaves =
       options.type == NoiseType::Perlin ? make_octaves(size, options.perlin, options.seed) : std::vector<PerlinOctave>{};
   const RowNoise noise{options, octaves, size};
-  const float amount = static_cast<float>(options.amount);
   cv::Mat out(size, CV_32FC3);
   cv::parallel_for_(cv::Range(0, size.height), [&](const cv::Range& rows) {
     std::vector<float> scratch(size.width);
     std::vector<float> n(static_cast<std::size_t>(size.width) * 3);
     for (int r = rows.start; r < rows.end; ++r) {
       noise.fill(r, n.data(), scratch);
-      const float* x = image.ptr<float>(r);
-      const float* m = weight.empty() ? nullptr : weight.ptr<float>(r);
-      float* o = out.ptr<float>(r);
-      const int count = size.width * 3;
-      if (!m) {
-        blend_row(x, n.data(), o, count, options.amount);
-        continue;
-      }
-      for (int i = 0; i < count; ++i) {
-        float noise_value = n[i];
-        float blend = amount;
-        // Deforum binarises its mask (np.around) and zeroes the noise there, still blending.
-        if (options.legacy_mask_greys)
-          noise_value *= std::round(m[i / 3]);
-        else
-          blend *= m[i / 3];
-        const float noise_image = std::min(1.f, std::max(0.f, noise_value * 0.5f + 0.5f)) * 255.f;
-        o[i] = x[i] + blend * (noise_image - x[i]);
-      }
+      blend_row(image.ptr<float>(r), n.data(), out.ptr<float>(r), size.width * 3, options.amount);
     }
   });
   return out;

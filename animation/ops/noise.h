@@ -27,10 +27,6 @@ struct NoiseOptions {
   std::uint64_t seed = 0; // the frame's seed: same seed, same noise
   NoiseType type = NoiseType::Perlin;
   PerlinOptions perlin;
-  // Compatibility: Deforum multiplies the noise by the (binarised) mask but still blends the
-  // whole frame toward the noise image, so masked-out areas are pulled toward grey. True
-  // reproduces that; false (default) leaves masked-out pixels untouched.
-  bool legacy_mask_greys = false;
 };
 
 // Perlin octaves (CV_32FC1): sum over octaves o of persistence^o * sqrt(2) * perlin(cells * 2^o),
@@ -42,10 +38,9 @@ cv::Mat perlin_noise(cv::Size size, const PerlinOptions& options, std::uint64_t 
 // shared by the channels. Deterministic in the seed, independent of the thread count.
 cv::Mat noise_field(cv::Size size, const NoiseOptions& options);
 
-// out = image + amount * mask * (noise_image - image), noise_image = clip(n/2 + 1/2, 0, 1) * 255,
-// on a CV_32FC3 image. `mask`: empty (everywhere), CV_32FC1 in [0,1] or CV_8UC1.
-// amount 0 returns the image unchanged. Throws k3::ConfigError.
-cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options, const cv::Mat& mask = cv::Mat());
+// out = image + amount * (noise_image - image), noise_image = clip(n/2 + 1/2, 0, 1) * 255, on a
+// CV_32FC3 image. amount 0 returns the image unchanged. Throws k3::ConfigError.
+cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options);
 
 // add_noise without a mask on an image that is never stored whole: `image_row(r, dst)` writes
 // row r (size.width * 3 floats) into dst, just before that row is noised, so a fused chain

@@ -113,25 +113,6 @@ TEST_CASE("add_noise blends the grey-centred noise image as Deforum does", "[uni
   CHECK_THROWS_WITH(add_noise(image, options), Catch::Contains("noise amount"));
 }
 
-TEST_CASE("noise masks are respected", "[unit]") {
-  const cv::Mat image = k3::test::smooth_test_image(64, 64);
-  cv::Mat mask = cv::Mat::zeros(64, 64, CV_8UC1);
-  mask(cv::Rect(0, 0, 32, 64)).setTo(255);  // left half only
-  NoiseOptions options;
-  options.amount = 0.5;
-  options.seed = 9;
-  const cv::Mat unmasked = add_noise(image, options);
-  const cv::Mat masked = add_noise(image, options, mask);
-  const cv::Rect left(0, 0, 32, 64), right(32, 0, 32, 64);
-  CHECK(cv::norm(masked(left), unmasked(left), cv::NORM_INF) < 1e-4);
-  CHECK(cv::norm(masked(right), image(right), cv::NORM_INF) == 0.0);
-  // Deforum's behaviour: masked-out pixels are still pulled toward mid-grey.
-  options.legacy_mask_greys = true;
-  const cv::Mat legacy = add_noise(image, options, mask);
-  const cv::Mat grey_pull = image(right) * 0.5 + cv::Scalar::all(127.5 * 0.5);
-  CHECK(cv::norm(legacy(right), grey_pull, cv::NORM_INF) < 1e-3);
-}
-
 TEST_CASE("the Gaussian quantile table inverts the normal CDF", "[unit]") {
   const float* table = gaussian_quantile_table();
   double worst = 0.0;
