@@ -247,6 +247,8 @@ class TorchGenerator final : public Generator {
     say("loaded unet and movq (" + std::string(dtype_name(load_.dtype)) + ", " + load_.device.str() +
         (load_.offload != OffloadMode::None ? std::string(", offload ") + offload_name(load_.offload) : std::string()) +
         ") in " + seconds_since(start));
+    // Config keys nobody reads (a newer diffusers, a typo in a hand-made folder): said, not dropped.
+    for (const auto& warning : models_.warnings) say("warning: " + warning);
     return *pipeline_;
   }
 
