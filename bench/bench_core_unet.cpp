@@ -2,16 +2,16 @@
 // parameters, random weights) at 256 px (latent 32x32), batch 2 (one CFG pair), 77 context tokens.
 // Reports the peak resident memory of building + filling it, then seconds per forward for:
 //   fp32 with the library default (the convolution algorithm chosen per shape by measurement,
-//   src/conv_dispatch.h; the choice made for each shape is printed), fp32 with oneDNN for every
+//   src/nn/conv_dispatch.h; the choice made for each shape is printed), fp32 with oneDNN for every
 //   convolution (libtorch's own), alternating in the same run, and bf16 with the library default.
 // Usage: bench_core_unet [--threads N] [--repeats R] [--remeasure] [--skip-onednn] [--skip-bf16] [--cuda]
 //                        [--latent N]
 // --remeasure: measure every shape again, ignoring (and not writing) the per-machine choice file.
 // Needs ~13 GB of RAM (fp32 weights); with --cuda it runs fp32 and fp16 on the GPU instead.
-#include "src/conv_dispatch.h"
-#include "src/nn_layers.h"
-#include "src/runtime.h"
-#include "src/unet.h"
+#include "src/nn/conv_dispatch.h"
+#include "src/nn/nn_layers.h"
+#include "src/public/runtime.h"
+#include "src/models/unet.h"
 
 #include <torch/cuda.h>
 #include <ATen/Context.h>

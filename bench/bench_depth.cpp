@@ -5,8 +5,8 @@
 // (K3_SPECS: the specs folder, default ../shared/specs beside the source). Prints the median,
 // the minimum and the process CPU time per frame. Zero weights cost as much time as real ones.
 #include "depth/depth_estimator.h"
-#include "src/runtime.h"
-#include "src/safetensors.h"
+#include "src/public/runtime.h"
+#include "src/io/safetensors.h"
 
 #include <nlohmann/json.hpp>
 

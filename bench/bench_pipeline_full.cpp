@@ -10,12 +10,12 @@
 // Usage: bench_pipeline_full [--model DIR] [--sizes 256,512,1024] [--dtype auto|fp32|bf16|fp16]
 //                            [--device cpu|cuda] [--offload none|model|sequential] [--prompts N] [--threads N]
 //                            [--frame-steps N]
-#include "src/kandinsky3_models.h"
-#include "src/memory_plan.h"
-#include "src/model_folder.h"
-#include "src/noise_source.h"
-#include "src/pipeline.h"
-#include "src/runtime.h"
+#include "src/models/kandinsky3_models.h"
+#include "src/pipeline/memory_plan.h"
+#include "src/io/model_folder.h"
+#include "src/sampling/noise_source.h"
+#include "src/pipeline/pipeline.h"
+#include "src/public/runtime.h"
 #include "tests/support/full_size_model.h"
 
 #include <torch/cuda.h>

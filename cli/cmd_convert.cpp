@@ -3,7 +3,7 @@
 // scripts/convert_kandinsky3_unet.py (what it converts; not its code).
 #include "cli/command.h"
 #include "base/errors.h"
-#include "src/original_checkpoint.h"
+#include "src/convert/original_checkpoint.h"
 
 #include <iostream>
 

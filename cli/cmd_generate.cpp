@@ -1,10 +1,10 @@
 // `k3anim generate`: one picture, text-to-image or (with --init) image-to-image, through the
 // Generator facade. Follows diffusers pipelines/kandinsky3 (__call__ arguments and defaults).
 #include "cli/command.h"
-#include "src/byte_size.h"
+#include "base/byte_size.h"
 #include "base/errors.h"
-#include "src/generator.h"
-#include "src/sampler_names.h"
+#include "src/public/generator.h"
+#include "src/public/sampler_names.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

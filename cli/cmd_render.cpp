@@ -14,10 +14,10 @@
 #include "cli/resume_arguments.h"
 #include "cli/stop_signal.h"
 #include "depth/depth_estimator.h"
-#include "src/bounded_json.h"
+#include "base/bounded_json.h"
 #include "base/errors.h"
-#include "src/generator.h"
-#include "src/byte_size.h"
+#include "src/public/generator.h"
+#include "base/byte_size.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 // `k3anim tokenize`: sentencepiece ids of a text, as spm_encode --output_format=id prints them.
 #include "cli/command.h"
-#include "src/sentencepiece_model.h"
+#include "src/public/sentencepiece_model.h"
 
 #include <iostream>
 

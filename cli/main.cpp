@@ -1,7 +1,7 @@
 // k3anim: parses the command line, runs one subcommand, maps library errors to exit codes.
 #include "cli/command.h"
 #include "cli/exit_codes.h"
-#include "src/runtime.h"
+#include "src/public/runtime.h"
 
 #include <iostream>
 #include <map>

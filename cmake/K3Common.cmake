@@ -24,6 +24,23 @@ function(k3_target_defaults target)
   endif()
 endfunction()
 
+# Each library's own include root: a folder in the build tree holding links to exactly the source
+# folders (or single headers) named, so that a consumer can include a library's front door and
+# nothing behind it (a shortcut into another library's internals fails to compile, not just the
+# layout check). Paths are relative to the source root and keep their spelling in #include lines.
+#   k3_include_root(TARGET PUBLIC|PRIVATE|INTERFACE PATH...)
+function(k3_include_root target scope)
+  set(_root ${PROJECT_BINARY_DIR}/include/${target}.${scope})
+  foreach(_path IN LISTS ARGN)
+    get_filename_component(_parent ${_root}/${_path} DIRECTORY)
+    file(MAKE_DIRECTORY ${_parent})
+    if(NOT EXISTS ${_root}/${_path})
+      file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${_path} ${_root}/${_path} SYMBOLIC)
+    endif()
+  endforeach()
+  target_include_directories(${target} ${scope} ${_root})
+endfunction()
+
 if(K3_SCHEDULES_ONLY OR K3_FUZZ_ONLY)
   return()
 endif()

@@ -2,9 +2,9 @@
 // configuration_dpt.py (defaults for absent keys), and image_processing_dpt.py (processor keys).
 #include "depth/depth_config.h"
 
-#include "src/config_json.h"
+#include "src/io/config_json.h"
 #include "base/errors.h"
-#include "src/model_folder.h"
+#include "src/io/model_folder.h"
 
 #include <algorithm>
 #include <cmath>
@@ -242,19 +242,6 @@ ProcessorConfig ProcessorConfig::from_json(const nlohmann::json& json, const std
                        "crop_size", "do_center_crop", "do_reduce_labels"});
   p.warnings = reader.unknown_key_warnings();
   return p;
-}
-
-bool is_depth_model_folder(const std::string& dir) {
-  std::error_code ec;
-  const std::string path = dir + "/config.json";
-  if (!std::filesystem::is_regular_file(path, ec) || std::filesystem::exists(dir + "/model_index.json", ec)) return false;
-  try {
-    const auto json = read_json_file(path);
-    const auto type = json.value("model_type", std::string());
-    return type == "depth_anything" || type == "dpt";
-  } catch (const Error&) {
-    return false;
-  }
 }
 
 }  // namespace k3::depth

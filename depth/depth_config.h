@@ -64,7 +64,4 @@ struct ProcessorConfig {
   static ProcessorConfig from_json(const nlohmann::json& json, const std::string& source);
 };
 
-// True when `dir` holds a config.json whose model_type is a depth model this library builds.
-bool is_depth_model_folder(const std::string& dir);
-
 }  // namespace k3::depth

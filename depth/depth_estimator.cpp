@@ -5,8 +5,8 @@
 #include "depth/depth_model.h"
 #include "depth/depth_processor.h"
 #include "base/errors.h"
-#include "src/kandinsky3_models.h"
-#include "src/nn_layers.h"
+#include "src/models/kandinsky3_models.h"
+#include "src/nn/nn_layers.h"
 
 #include <algorithm>
 #include <cmath>

@@ -4,8 +4,8 @@
 
 #include "depth/depth_estimator.h"
 #include "base/errors.h"
-#include "src/model_folder.h"
-#include "src/weights.h"
+#include "src/io/model_folder.h"
+#include "src/io/weights.h"
 
 #include <algorithm>
 #include <filesystem>

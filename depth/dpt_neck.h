@@ -3,7 +3,7 @@
 // transformers' module names: "neck." and "head." of DepthAnythingForDepthEstimation and
 // DPTForDepthEstimation.
 #include "depth/depth_config.h"
-#include "src/nn_layers.h"
+#include "src/nn/nn_layers.h"
 
 #include <torch/torch.h>
 

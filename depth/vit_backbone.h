@@ -2,7 +2,7 @@
 // The ViT-style backbones of the depth models, by transformers' module names:
 // Dinov2Backbone (Depth Anything: "backbone.") and DPTViTEmbeddings + ViT encoder (DPT: "dpt.").
 #include "depth/depth_config.h"
-#include "src/nn_layers.h"
+#include "src/nn/nn_layers.h"
 
 #include <torch/torch.h>
 

@@ -4,7 +4,7 @@
 #include "base/text.h"
 
 #include "animation/render/render_settings.h"
-#include "src/bounded_json.h"
+#include "base/bounded_json.h"
 #include "base/errors.h"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 #include "animation/ops/image_convert.h"
 #include "animation/render/frame_backend.h"
 #include "animation/render/model_canvas.h"
-#include "src/generator.h"
+#include "src/public/generator.h"
 
 #include <opencv2/imgproc.hpp>
 

@@ -5,8 +5,8 @@
 #include "animation/render/settings_reader.h"
 #include "animation/video/encoder_settings.h"
 #include "base/errors.h"
-#include "src/bounded_json.h"
-#include "src/sampler_names.h"
+#include "base/bounded_json.h"
+#include "src/public/sampler_names.h"
 
 #include <algorithm>
 #include <cmath>

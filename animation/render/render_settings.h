@@ -87,7 +87,7 @@ struct ModelSettings {
   std::string dtype = "auto";  // auto = fp32 on the CPU, fp16 on CUDA (the memory plan's defaults)
   std::string variant;
   std::string sampler = "ddpm";
-  std::string offload = "auto";  // CUDA: auto, none, model, sequential (src/generator.h)
+  std::string offload = "auto";  // CUDA: auto, none, model, sequential (src/public/generator.h)
 };
 
 struct OutputSettings {

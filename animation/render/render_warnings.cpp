@@ -1,6 +1,6 @@
-// What turns guidance off and how many steps an img2img frame runs follow src/pipeline.h
+// What turns guidance off and how many steps an img2img frame runs follow src/pipeline/pipeline.h
 // (DenoiseSettings::guided: guidance > 1, diffusers' do_classifier_free_guidance) and
-// src/sampler.cpp / src/original_sampler.cpp (the timestep lists).
+// src/sampling/sampler.cpp / src/sampling/original_sampler.cpp (the timestep lists).
 #include "animation/render/render_warnings.h"
 
 #include "animation/render/model_canvas.h"

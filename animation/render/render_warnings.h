@@ -14,7 +14,7 @@ namespace k3::anim {
 std::string frame_ranges(const std::vector<int>& frames);
 
 // The denoising steps an image-to-image call runs for `steps` nominal steps at `denoise` with
-// `sampler` (src/sampler.cpp img2img_timesteps: int(n x denoise) of the n timesteps the
+// `sampler` (src/sampling/sampler.cpp img2img_timesteps: int(n x denoise) of the n timesteps the
 // sampler's list really holds).
 int img2img_step_count(const std::string& sampler, int steps, double denoise);
 

@@ -1,7 +1,7 @@
 #include "animation/render/run_folder.h"
 
 #include "base/fault_point.h"
-#include "src/bounded_json.h"
+#include "base/bounded_json.h"
 #include "base/errors.h"
 
 #include <opencv2/imgcodecs.hpp>

@@ -5,7 +5,7 @@
 #include "animation/render/frame_backend.h"
 #include "animation/render/render_loop.h"
 #include "animation/render/run_folder.h"
-#include "src/generator.h"
+#include "src/public/generator.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

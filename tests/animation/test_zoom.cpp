@@ -7,7 +7,7 @@
 #include "animation/render/run_folder.h"
 #include "animation/render/zoom_clip.h"
 #include "base/errors.h"
-#include "src/generator.h"
+#include "src/public/generator.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

@@ -1,8 +1,8 @@
 #include "tests/core/core_golden_support.h"
 
-#include "src/model_folder.h"
-#include "src/safetensors.h"
-#include "src/weights.h"
+#include "src/io/model_folder.h"
+#include "src/io/safetensors.h"
+#include "src/io/weights.h"
 #include "tests/core/golden.h"
 
 #include <algorithm>

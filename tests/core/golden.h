@@ -1,8 +1,8 @@
 #pragma once
 // Shared helpers of the core golden tests: fixture paths, golden tensors read through k3's own
 // safetensors reader, and the relative L2 error the fixtures' README prescribes.
-#include "src/model_folder.h"
-#include "src/weights.h"
+#include "src/io/model_folder.h"
+#include "src/io/weights.h"
 #include "tests/support/test_support.h"
 
 #include <torch/torch.h>

@@ -1,9 +1,9 @@
 #include "tests/core/inpaint_test_support.h"
 
-#include "src/model_folder.h"
-#include "src/safetensors.h"
-#include "src/unet_config.h"
-#include "src/weights.h"
+#include "src/io/model_folder.h"
+#include "src/io/safetensors.h"
+#include "src/models/unet_config.h"
+#include "src/io/weights.h"
 #include "tests/support/test_support.h"
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 #pragma once
 // Helpers of the inpainting / conversion tests: tiny 9-channel UNets with random weights built from
 // the k3-tiny fixture's configs, written as model folders through the safetensors writer.
-#include "src/unet.h"
+#include "src/models/unet.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>

@@ -1,8 +1,8 @@
-// Per-shape convolution algorithms (src/conv_dispatch.h): each path against torch::conv2d, the
+// Per-shape convolution algorithms (src/nn/conv_dispatch.h): each path against torch::conv2d, the
 // measured choice, and the per-machine choice file.
-#include "src/conv_dispatch.h"
+#include "src/nn/conv_dispatch.h"
 
-#include "src/conv_choice_cache.h"
+#include "src/nn/conv_choice_cache.h"
 #include "base/errors.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/support/test_support.h"

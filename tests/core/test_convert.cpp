@@ -2,11 +2,11 @@
 // torch::pickle_save from the tiny fixture's tensors, renamed back to the original names) come
 // out as a model folder that loads strictly, with every tensor equal bit for bit.
 #include "base/errors.h"
-#include "src/kandinsky3_models.h"
-#include "src/original_checkpoint.h"
-#include "src/pickle_reader.h"
-#include "src/safetensors.h"
-#include "src/weights.h"
+#include "src/models/kandinsky3_models.h"
+#include "src/convert/original_checkpoint.h"
+#include "src/convert/pickle_reader.h"
+#include "src/io/safetensors.h"
+#include "src/io/weights.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // DDIMScheduler: the deterministic (eta = 0) update written out in float64 from the same
 // alphas_cumprod, the selection by name, and noise consumption only when eta > 0.
-#include "src/ddim_scheduler.h"
+#include "src/sampling/ddim_scheduler.h"
 #include "base/errors.h"
 #include "tests/core/golden.h"
 

@@ -1,6 +1,6 @@
 // DDPMScheduler against diffusers' golden arrays (k3-tiny-golden/scheduler.*): betas, alphas_cumprod,
 // timesteps for each step count, img2img timesteps, step() cases and add_noise.
-#include "src/ddpm_scheduler.h"
+#include "src/sampling/ddpm_scheduler.h"
 #include "base/errors.h"
 #include "tests/core/golden.h"
 

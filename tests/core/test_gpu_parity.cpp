@@ -1,9 +1,9 @@
 // CUDA runs of the loading layer, the T5 encoder and the DDPM scheduler against the same golden
 // tensors as the CPU tests: float32 to the component tolerance, float16/bfloat16 to their rounding.
 // Tagged [gpu]: skipped where no CUDA device is present (CI).
-#include "src/ddpm_scheduler.h"
-#include "src/model_folder.h"
-#include "src/t5_encoder.h"
+#include "src/sampling/ddpm_scheduler.h"
+#include "src/io/model_folder.h"
+#include "src/models/t5_encoder.h"
 #include "tests/core/golden.h"
 
 #include <catch2/catch.hpp>

@@ -2,13 +2,13 @@
 // one UNet call per golden case, MoVQ decode, the streamed T5 encoder, a whole text-to-image run
 // through the Generator facade, and the offload modes (which must not change a single value).
 // Each comparison has a stated bound; [gpu]: skipped where no CUDA device is present (CI).
-#include "src/generator.h"
-#include "src/kandinsky3_models.h"
-#include "src/model_folder.h"
-#include "src/movq.h"
-#include "src/offload.h"
-#include "src/t5_streamed.h"
-#include "src/unet.h"
+#include "src/public/generator.h"
+#include "src/models/kandinsky3_models.h"
+#include "src/io/model_folder.h"
+#include "src/models/movq.h"
+#include "src/pipeline/offload.h"
+#include "src/models/t5_streamed.h"
+#include "src/models/unet.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/core/golden.h"
 

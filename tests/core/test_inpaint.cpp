@@ -1,12 +1,12 @@
 // Inpainting: the 9-channel UNet input, the mask convention, the 4-channel blend, the oracle
 // round trip, outpainting canvases and the Generator facade.
 #include "base/errors.h"
-#include "src/generator.h"
-#include "src/inpaint_pipeline.h"
-#include "src/movq_config.h"
-#include "src/sampler.h"
-#include "src/scheduler_config.h"
-#include "src/unet_config.h"
+#include "src/public/generator.h"
+#include "src/pipeline/inpaint_pipeline.h"
+#include "src/models/movq_config.h"
+#include "src/sampling/sampler.h"
+#include "src/sampling/scheduler_config.h"
+#include "src/models/unet_config.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/core/inpaint_test_support.h"
 #include "tests/support/test_support.h"

@@ -1,10 +1,10 @@
 // Inpainting and the original sampler on CUDA against the CPU (tiny 9-channel model): float32 to
 // rounding (TF32 off), bfloat16 to its bound over one step. Tagged [gpu]: skipped where no CUDA
 // device is present (CI).
-#include "src/inpaint_pipeline.h"
-#include "src/movq_config.h"
-#include "src/scheduler_config.h"
-#include "src/unet_config.h"
+#include "src/pipeline/inpaint_pipeline.h"
+#include "src/models/movq_config.h"
+#include "src/sampling/scheduler_config.h"
+#include "src/models/unet_config.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/core/inpaint_test_support.h"
 #include "tests/support/test_support.h"

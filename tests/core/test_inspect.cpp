@@ -2,15 +2,15 @@
 // generated from the modules those configs build (real names, shapes and dtypes, no disk used),
 // and (2) broken copies of the tiny model folder: each problem gives a one-line error naming the
 // file (and tensor) and a non-zero exit code, never a crash.
-#include "src/model_folder.h"
-#include "src/movq.h"
-#include "src/movq_config.h"
-#include "src/safetensors.h"
-#include "src/scheduler_config.h"
-#include "src/t5_encoder.h"
-#include "src/unet.h"
-#include "src/unet_config.h"
-#include "src/weights.h"
+#include "src/io/model_folder.h"
+#include "src/models/movq.h"
+#include "src/models/movq_config.h"
+#include "src/io/safetensors.h"
+#include "src/sampling/scheduler_config.h"
+#include "src/models/t5_encoder.h"
+#include "src/models/unet.h"
+#include "src/models/unet_config.h"
+#include "src/io/weights.h"
 #include "tests/support/full_size_model.h"
 #include "tests/support/test_support.h"
 

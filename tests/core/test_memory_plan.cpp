@@ -4,9 +4,9 @@
 // name needed and available bytes with the next step that could help. No GPU is needed: the plan
 // reads safetensors headers and configs only. A depth model (the 3D warp's) adds its weights.
 #include "base/errors.h"
-#include "src/memory_plan.h"
-#include "src/model_folder.h"
-#include "src/safetensors.h"
+#include "src/pipeline/memory_plan.h"
+#include "src/io/model_folder.h"
+#include "src/io/safetensors.h"
 #include "tests/core/golden.h"
 #include "tests/support/full_size_model.h"
 #include "tests/support/test_support.h"
@@ -58,7 +58,7 @@ TEST_CASE("memory plan at full size: offloading lowers the CUDA need and the ref
   // Everything resident: UNet + MoVQ in fp16 (5.7 + 0.5 GiB) plus the decoder's activations.
   CHECK(none.image_phase > 11 * kGiB);
   CHECK_FALSE(none.fits());
-  CHECK(model_offload.fits());  // what "auto" picks on such a card (src/generator.cpp)
+  CHECK(model_offload.fits());  // what "auto" picks on such a card (src/pipeline/generator.cpp)
   CHECK_THROWS_WITH(k3::require_fit(none), Catch::Contains("available") && Catch::Contains("try --offload model"));
   const auto tiny_card = k3::plan_memory(folder, cuda_request(k3::OffloadMode::Model, 2 * kGiB));
   CHECK_THROWS_WITH(k3::require_fit(tiny_card), Catch::Contains("try --offload sequential"));

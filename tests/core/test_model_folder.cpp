@@ -1,9 +1,9 @@
 // Model folder discovery: components, configs, plain/fp16 variants, sharded indexes (with the
 // variant inserted before .json, as the real kandinsky-3 text encoder), and missing pieces.
 #include "base/errors.h"
-#include "src/model_folder.h"
-#include "src/safetensors.h"
-#include "src/weights.h"
+#include "src/io/model_folder.h"
+#include "src/io/safetensors.h"
+#include "src/io/weights.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // MoVQ (VQModel, spatial norm): architecture against the real checkpoint's key list, config
 // parsing, and golden parity with diffusers on the tiny fixture model (encode, decode both ways,
 // roundtrip).
-#include "src/movq.h"
+#include "src/models/movq.h"
 
 #include "base/errors.h"
 #include "tests/core/core_golden_support.h"

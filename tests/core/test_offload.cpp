@@ -1,10 +1,10 @@
 // Offloading's plumbing on the CPU (where host-to-device moves are no-ops): the block hook runs
 // around every down/up block in order, the stages bring the right parts in, and the outputs stay
 // bit for bit the same; CPU model offload really drops the UNet's blocks and re-reads them. Its memory effect is measured on a GPU (bench_pipeline_full --offload, [gpu] tests).
-#include "src/offload.h"
+#include "src/pipeline/offload.h"
 #include "base/errors.h"
-#include "src/model_folder.h"
-#include "src/weights.h"
+#include "src/io/model_folder.h"
+#include "src/io/weights.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/core/golden.h"
 

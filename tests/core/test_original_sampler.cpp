@@ -1,12 +1,12 @@
 // The original Kandinsky 3 sampler (spec 6.1): its timestep list, dynamic thresholding, eta update,
 // the [cond, uncond] order with the learned null embedding, and a run through the pipeline.
-#include "src/denoiser.h"
+#include "src/sampling/denoiser.h"
 #include "base/errors.h"
-#include "src/movq_config.h"
-#include "src/original_sampler.h"
-#include "src/pipeline.h"
-#include "src/scheduler_config.h"
-#include "src/unet_config.h"
+#include "src/models/movq_config.h"
+#include "src/sampling/original_sampler.h"
+#include "src/pipeline/pipeline.h"
+#include "src/sampling/scheduler_config.h"
+#include "src/models/unet_config.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/support/test_support.h"
 

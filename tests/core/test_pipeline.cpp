@@ -2,14 +2,14 @@
 // case in the golden folder (t2i_*.safetensors, i2i*.safetensors), discovered from the files and
 // meta.json. Three levels: the loop from stored embeddings and stored draws; the seeded torch
 // generator against the stored draws; the whole pipeline from the prompt text.
-#include "src/pipeline.h"
+#include "src/pipeline/pipeline.h"
 
-#include "src/generator.h"
+#include "src/public/generator.h"
 
 #include "base/errors.h"
-#include "src/model_folder.h"
-#include "src/t5_config.h"
-#include "src/weights.h"
+#include "src/io/model_folder.h"
+#include "src/models/t5_config.h"
+#include "src/io/weights.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/support/test_support.h"
 

@@ -1,8 +1,8 @@
 // encode_prompt against diffusers' Kandinsky3Pipeline.encode_prompt(_cut_context=True): the
 // prompts are found by matching the fixture's ids against tokenizer.json's strings.
 #include "base/errors.h"
-#include "src/model_folder.h"
-#include "src/prompt_encoder.h"
+#include "src/io/model_folder.h"
+#include "src/pipeline/prompt_encoder.h"
 #include "tests/core/golden.h"
 #include "tests/support/test_support.h"
 

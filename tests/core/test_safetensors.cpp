@@ -1,8 +1,8 @@
 // The safetensors reader: dtypes, mixed files, and malformed files written byte by byte, each
 // refused with a FileError naming the file (and the tensor) before any tensor is used.
 #include "base/errors.h"
-#include "src/safetensors.h"
-#include "src/weights.h"
+#include "src/io/safetensors.h"
+#include "src/io/weights.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // The sentencepiece shim inside a process that also runs libtorch (ENVIRONMENT.md trap 1):
 // a model trained with spm_train at test time must encode exactly as spm_encode does.
-#include "src/sentencepiece_model.h"
+#include "src/public/sentencepiece_model.h"
 #include "base/errors.h"
 #include "tests/support/test_support.h"
 

@@ -1,9 +1,9 @@
 // T5 encoder against transformers' T5EncoderModel on the tiny fixture (last_hidden_state), plus the
 // configs: parsing rules, the FLAN-UL2 parameter count and checkpoint names of the full-size model.
 #include "base/errors.h"
-#include "src/model_folder.h"
-#include "src/t5_encoder.h"
-#include "src/t5_streamed.h"
+#include "src/io/model_folder.h"
+#include "src/models/t5_encoder.h"
+#include "src/models/t5_streamed.h"
 #include "tests/core/golden.h"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // T5Tokenizer against transformers' slow T5Tokenizer: ids and masks of every string in
 // k3-tiny-golden/tokenizer.json must be identical (padding='max_length', truncation).
 #include "base/errors.h"
-#include "src/t5_tokenizer.h"
+#include "src/public/t5_tokenizer.h"
 #include "tests/core/golden.h"
 
 #include <catch2/catch.hpp>

@@ -1,8 +1,8 @@
 // Kandinsky3UNet: architecture against the real checkpoint's key list, config parsing, and
 // golden parity with diffusers on the tiny fixture model.
-#include "src/unet.h"
+#include "src/models/unet.h"
 
-#include "src/conv_dispatch.h"
+#include "src/nn/conv_dispatch.h"
 #include "base/errors.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/support/test_support.h"

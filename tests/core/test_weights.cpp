@@ -1,8 +1,8 @@
 // The strict loader: every missing, unexpected, mis-shaped and wrongly typed key reported in one
 // WeightError; aliases; dtype conversion on load.
 #include "base/errors.h"
-#include "src/nn_layers.h"
-#include "src/weights.h"
+#include "src/nn/nn_layers.h"
+#include "src/io/weights.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

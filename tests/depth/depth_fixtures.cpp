@@ -1,7 +1,7 @@
 #include "tests/depth/depth_fixtures.h"
 
 #include "base/errors.h"
-#include "src/model_folder.h"
+#include "src/io/model_folder.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

@@ -3,8 +3,8 @@
 // modules whose names and shapes equal the spec's key lists, and `k3anim inspect` on sparse
 // safetensors folders written from those key lists reports the spec's parameter and tensor counts.
 #include "depth/depth_model.h"
-#include "src/nn_layers.h"
-#include "src/safetensors.h"
+#include "src/nn/nn_layers.h"
+#include "src/io/safetensors.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/support/test_support.h"
 

@@ -5,7 +5,7 @@
 #include "depth/depth_estimator.h"
 #include "depth/depth_model.h"
 #include "depth/depth_processor.h"
-#include "src/model_folder.h"
+#include "src/io/model_folder.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/depth/depth_fixtures.h"
 

@@ -4,7 +4,7 @@
 // preset reader either accepts or refuses with a k3::Error; anything else escaping is a bug.
 #include "animation/render/deforum_import.h"
 #include "animation/render/render_settings.h"
-#include "src/bounded_json.h"
+#include "base/bounded_json.h"
 #include "base/errors.h"
 
 #include <cstdint>

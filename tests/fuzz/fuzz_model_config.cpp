@@ -2,13 +2,13 @@
 // Input: byte 0 picks the file (model_index.json, then the config.json of the UNet, MoVQ, T5
 // encoder, or scheduler_config.json), the rest is its text, read with the readers' limits.
 // Anything but a k3::Error escaping is a bug.
-#include "src/bounded_json.h"
+#include "base/bounded_json.h"
 #include "base/errors.h"
-#include "src/model_folder.h"
-#include "src/movq_config.h"
-#include "src/scheduler_config.h"
-#include "src/t5_config.h"
-#include "src/unet_config.h"
+#include "src/io/model_folder.h"
+#include "src/models/movq_config.h"
+#include "src/sampling/scheduler_config.h"
+#include "src/models/t5_config.h"
+#include "src/models/unet_config.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 // k3::Error escaping is a bug, and so is a result that breaks parse()'s promises (a tree, at
 // most kMaxPickleDepth deep, tensors inside their storage), checked here independently.
 #include "base/errors.h"
-#include "src/pickle_reader.h"
+#include "src/convert/pickle_reader.h"
 
 #include <cstdint>
 #include <cstdlib>

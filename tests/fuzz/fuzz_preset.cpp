@@ -6,7 +6,7 @@
 #include "animation/render/frame_params.h"
 #include "animation/render/render_settings.h"
 #include "animation/render/story.h"
-#include "src/bounded_json.h"
+#include "base/bounded_json.h"
 #include "base/errors.h"
 
 #include <cstdint>

@@ -4,8 +4,8 @@
 // a model folder holding the shards a.safetensors and b.safetensors, whose files are listed.
 // Anything but a k3::Error escaping is a bug, and so is a tensor record outside the file.
 #include "base/errors.h"
-#include "src/model_folder.h"
-#include "src/safetensors.h"
+#include "src/io/model_folder.h"
+#include "src/io/safetensors.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <cstdint>

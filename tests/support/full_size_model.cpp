@@ -1,13 +1,13 @@
 // The full-size folder as tests/core/test_inspect.cpp first wrote it (configs from specs/kandinsky3.md).
 #include "tests/support/full_size_model.h"
 
-#include "src/movq.h"
-#include "src/movq_config.h"
-#include "src/safetensors.h"
-#include "src/scheduler_config.h"
-#include "src/t5_encoder.h"
-#include "src/unet.h"
-#include "src/unet_config.h"
+#include "src/models/movq.h"
+#include "src/models/movq_config.h"
+#include "src/io/safetensors.h"
+#include "src/sampling/scheduler_config.h"
+#include "src/models/t5_encoder.h"
+#include "src/models/unet.h"
+#include "src/models/unet_config.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,0 +1,107 @@
+// Follows transformers models/t5/configuration_t5.py (T5Config.__init__).
+#include "src/models/t5_config.h"
+
+#include "src/io/config_reader.h"
+#include "src/io/model_folder.h"
+
+namespace k3 {
+
+namespace {
+bool known_activation(const std::string& name) {
+  return name == "relu" || name == "silu" || name == "swish" || name == "gelu_new" || name == "gelu" ||
+         name == "gelu_pytorch_tanh";
+}
+}  // namespace
+
+T5EncoderConfig T5EncoderConfig::from_json(const nlohmann::json& json, const std::string& file) {
+  ConfigReader reader(file, json);
+  T5EncoderConfig config;
+  config.vocab_size = reader.required<int64_t>("vocab_size");
+  config.d_model = reader.required<int64_t>("d_model");
+  config.d_kv = reader.required<int64_t>("d_kv");
+  config.d_ff = reader.required<int64_t>("d_ff");
+  config.num_layers = reader.required<int64_t>("num_layers");
+  config.num_heads = reader.required<int64_t>("num_heads");
+  config.relative_attention_num_buckets = reader.optional<int64_t>("relative_attention_num_buckets", 32);
+  config.relative_attention_max_distance = reader.optional<int64_t>("relative_attention_max_distance", 128);
+  config.layer_norm_epsilon = reader.optional<double>("layer_norm_epsilon", 1e-6);
+  config.feed_forward_proj = reader.optional<std::string>("feed_forward_proj", "relu");
+  config.pad_token_id = reader.optional<int64_t>("pad_token_id", 0);
+  config.eos_token_id = reader.optional<int64_t>("eos_token_id", 1);
+
+  // "gated-silu" -> gated, silu; "relu" -> not gated, relu; "gated-gelu" -> gelu_new (T5 v1.1).
+  const std::string& proj = config.feed_forward_proj;
+  const auto dash = proj.find('-');
+  if (dash == std::string::npos) {
+    config.is_gated_act = false;
+    config.dense_act_fn = proj;
+  } else {
+    if (proj.substr(0, dash) != "gated" || proj.find('-', dash + 1) != std::string::npos)
+      reader.fail("feed_forward_proj", "'{ACT_FN}' or 'gated-{ACT_FN}'", "'" + proj + "'");
+    config.is_gated_act = true;
+    config.dense_act_fn = proj.substr(dash + 1);
+  }
+  if (proj == "gated-gelu") config.dense_act_fn = "gelu_new";
+  // PretrainedConfig sets the remaining file keys as attributes after the derivation above,
+  // so explicit dense_act_fn / is_gated_act in the file win.
+  config.dense_act_fn = reader.optional<std::string>("dense_act_fn", config.dense_act_fn);
+  config.is_gated_act = reader.optional<bool>("is_gated_act", config.is_gated_act);
+  if (config.dense_act_fn == "swish") config.dense_act_fn = "silu";
+  if (!known_activation(config.dense_act_fn))
+    reader.fail("dense_act_fn", "one of relu, silu, gelu_new, gelu, gelu_pytorch_tanh", "'" + config.dense_act_fn + "'");
+  // The values read (optional keys may be absent from the file: their defaults are checked too).
+  const std::pair<const char*, int64_t> sizes[] = {
+      {"vocab_size", config.vocab_size}, {"d_model", config.d_model}, {"d_kv", config.d_kv}, {"d_ff", config.d_ff},
+      {"num_layers", config.num_layers}, {"num_heads", config.num_heads},
+      {"relative_attention_num_buckets", config.relative_attention_num_buckets},
+      {"relative_attention_max_distance", config.relative_attention_max_distance}};
+  for (const auto& [key, value] : sizes)
+    if (value <= 0) reader.fail(key, "a positive integer", std::to_string(value));
+  // Decoder, training and bookkeeping keys of a full T5 config: irrelevant for the encoder.
+  reader.ignore({"architectures", "classifier_dropout", "decoder_start_token_id", "dropout_rate", "initializer_factor",
+                 "is_encoder_decoder", "model_type", "n_positions", "num_decoder_layers", "output_past",
+                 "tie_word_embeddings", "torch_dtype", "transformers_version", "use_cache", "task_specific_params",
+                 "gradient_checkpointing", "bos_token_id", "id2label", "label2id"});
+  config.warnings = reader.unknown_key_warnings();
+  return config;
+}
+
+T5EncoderConfig T5EncoderConfig::from_file(const std::string& path) { return from_json(read_json_file(path), path); }
+
+nlohmann::json T5EncoderConfig::to_json() const {
+  return {{"architectures", {"T5EncoderModel"}},
+          {"vocab_size", vocab_size},
+          {"d_model", d_model},
+          {"d_kv", d_kv},
+          {"d_ff", d_ff},
+          {"num_layers", num_layers},
+          {"num_heads", num_heads},
+          {"relative_attention_num_buckets", relative_attention_num_buckets},
+          {"relative_attention_max_distance", relative_attention_max_distance},
+          {"layer_norm_epsilon", layer_norm_epsilon},
+          {"feed_forward_proj", feed_forward_proj},
+          {"dense_act_fn", dense_act_fn},
+          {"is_gated_act", is_gated_act},
+          {"pad_token_id", pad_token_id},
+          {"eos_token_id", eos_token_id},
+          {"model_type", "t5"}};
+}
+
+T5EncoderConfig T5EncoderConfig::flan_ul2() {
+  T5EncoderConfig config;
+  config.vocab_size = 32128;
+  config.d_model = 4096;
+  config.d_kv = 256;
+  config.d_ff = 16384;
+  config.num_layers = 32;
+  config.num_heads = 16;
+  config.relative_attention_num_buckets = 32;
+  config.relative_attention_max_distance = 128;
+  config.layer_norm_epsilon = 1e-6;
+  config.feed_forward_proj = "gated-silu";
+  config.dense_act_fn = "silu";
+  config.is_gated_act = true;
+  return config;
+}
+
+}  // namespace k3
