@@ -2,7 +2,7 @@
 // configuration_dpt.py (defaults for absent keys), and image_processing_dpt.py (processor keys).
 #include "depth/depth_config.h"
 
-#include "src/io/config_json.h"
+#include "base/json_reader.h"
 #include "base/errors.h"
 #include "src/io/model_folder.h"
 
@@ -13,9 +13,8 @@
 namespace k3::depth {
 namespace {
 
-using config_json::KeyReader;
 
-std::vector<double> number_list(KeyReader& reader, const nlohmann::json& json, const std::string& key,
+std::vector<double> number_list(JsonReader& reader, const nlohmann::json& json, const std::string& key,
                                 std::vector<double> fallback) {
   reader.ignore(key);
   if (!reader.has(key)) return fallback;
@@ -29,16 +28,16 @@ std::vector<double> number_list(KeyReader& reader, const nlohmann::json& json, c
   return out;
 }
 
-std::vector<int64_t> int_list_or(KeyReader& reader, const std::string& key, std::vector<int64_t> fallback) {
+std::vector<int64_t> int_list_or(JsonReader& reader, const std::string& key, std::vector<int64_t> fallback) {
   return reader.has(key) ? reader.required_int_list(key) : fallback;
 }
 
 // Keys of the files that only training, other heads or bookkeeping read.
-void ignore_keys(KeyReader& reader, std::initializer_list<const char*> keys) {
+void ignore_keys(JsonReader& reader, std::initializer_list<const char*> keys) {
   for (const char* key : keys) reader.ignore(key);
 }
 
-void check_neck(KeyReader& reader, DepthModelConfig& c) {
+void check_neck(JsonReader& reader, DepthModelConfig& c) {
   // Both models take the selected layers in layer order, whatever order the file lists them in.
   std::sort(c.backbone.out_layers.begin(), c.backbone.out_layers.end());
   if (c.neck_hidden_sizes.size() != 4)
@@ -63,7 +62,7 @@ void check_neck(KeyReader& reader, DepthModelConfig& c) {
                   "layers within the " + std::to_string(c.backbone.num_layers) + " encoder layers", std::to_string(layer));
 }
 
-void check_backbone(KeyReader& reader, const BackboneConfig& b) {
+void check_backbone(JsonReader& reader, const BackboneConfig& b) {
   if (b.hidden_size <= 0 || b.num_heads <= 0 || b.hidden_size % b.num_heads != 0)
     reader.fail("hidden_size", "a positive multiple of num_attention_heads=" + std::to_string(b.num_heads),
                 std::to_string(b.hidden_size));
@@ -73,7 +72,7 @@ void check_backbone(KeyReader& reader, const BackboneConfig& b) {
 }
 
 // The keys DINOv2's and DPT's ViT configs share (transformers' defaults differ in image size and eps).
-void read_vit_keys(KeyReader& reader, const nlohmann::json& json, BackboneConfig& b, int64_t image_size, double eps) {
+void read_vit_keys(JsonReader& reader, const nlohmann::json& json, BackboneConfig& b, int64_t image_size, double eps) {
   b.hidden_size = reader.optional_int("hidden_size", 768);
   b.num_layers = reader.optional_int("num_hidden_layers", 12);
   b.num_heads = reader.optional_int("num_attention_heads", 12);
@@ -88,7 +87,7 @@ void read_vit_keys(KeyReader& reader, const nlohmann::json& json, BackboneConfig
 
 // Dinov2Config inside a DepthAnythingConfig.
 BackboneConfig read_dinov2(const nlohmann::json& json, const std::string& source, std::vector<std::string>& warnings) {
-  KeyReader reader(json, source);
+  JsonReader reader(json, source);
   const auto type = reader.optional_string("model_type", "dinov2");
   if (type != "dinov2") reader.fail("model_type", "\"dinov2\"", type);
   BackboneConfig b;
@@ -118,7 +117,7 @@ BackboneConfig read_dinov2(const nlohmann::json& json, const std::string& source
   return b;
 }
 
-DepthModelConfig read_depth_anything(KeyReader& reader, const nlohmann::json& json, const std::string& source) {
+DepthModelConfig read_depth_anything(JsonReader& reader, const nlohmann::json& json, const std::string& source) {
   DepthModelConfig c;
   c.architecture = DepthArchitecture::DepthAnything;
   c.model_type = "depth_anything";
@@ -148,7 +147,7 @@ DepthModelConfig read_depth_anything(KeyReader& reader, const nlohmann::json& js
   return c;
 }
 
-DepthModelConfig read_dpt(KeyReader& reader, const nlohmann::json& json) {
+DepthModelConfig read_dpt(JsonReader& reader, const nlohmann::json& json) {
   DepthModelConfig c;
   c.architecture = DepthArchitecture::Dpt;
   c.model_type = "dpt";
@@ -191,7 +190,7 @@ DepthModelConfig read_dpt(KeyReader& reader, const nlohmann::json& json) {
 
 DepthModelConfig DepthModelConfig::from_json(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) throw ConfigError(source + ": expected a JSON object, got " + std::string(json.type_name()));
-  KeyReader reader(json, source);
+  JsonReader reader(json, source);
   const auto type = reader.required_string("model_type");
   ignore_keys(reader, {"architectures", "torch_dtype", "transformers_version", "_name_or_path", "_commit_hash"});
   DepthModelConfig c;
@@ -204,7 +203,7 @@ DepthModelConfig DepthModelConfig::from_json(const nlohmann::json& json, const s
 
 ProcessorConfig ProcessorConfig::from_json(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) throw ConfigError(source + ": expected a JSON object, got " + std::string(json.type_name()));
-  KeyReader reader(json, source);
+  JsonReader reader(json, source);
   ProcessorConfig p;
   // Legacy DPTFeatureExtractor files (Intel/dpt-large) give the size as one integer.
   reader.ignore("size");

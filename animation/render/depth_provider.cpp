@@ -21,6 +21,8 @@ class ModelDepth final : public ops::DepthSource {
   ModelDepth(const std::string& dir, const depth::DepthEstimatorOptions& options)
       : estimator_(depth::DepthEstimator::load(dir, options)) {}
 
+  const std::vector<std::string>& warnings() const { return estimator_.warnings(); }
+
   cv::Mat depth_for(const cv::Mat& frame, int frame_index) override {
     if (frame.empty() || frame.type() != CV_32FC3)
       throw ConfigError("depth model at frame " + std::to_string(frame_index) + ": expected an RGB float frame, got " +
@@ -39,7 +41,7 @@ class ModelDepth final : public ops::DepthSource {
 
 }  // namespace
 
-std::unique_ptr<ops::DepthSource> make_depth_source(const RenderSettings& settings) {
+std::unique_ptr<ops::DepthSource> make_depth_source(const RenderSettings& settings, std::vector<std::string>& warnings) {
   const auto& m = settings.motion;
   if (settings.animation_mode != "3D" || m.depth_source == "none") return std::make_unique<ops::FlatDepth>();
   if (m.depth_path.empty()) return std::make_unique<ops::FlatDepth>();  // a model not named yet: render_warnings says so
@@ -60,7 +62,9 @@ std::unique_ptr<ops::DepthSource> make_depth_source(const RenderSettings& settin
     // fp16 on the CPU is refused by the loader; bf16 and fp32 follow the UNet.
     options.dtype = settings.model.dtype;
   }
-  return std::make_unique<ModelDepth>(m.depth_path, options);
+  auto model = std::make_unique<ModelDepth>(m.depth_path, options);
+  for (const auto& warning : model->warnings()) warnings.push_back("depth model: " + warning);
+  return model;
 }
 
 DepthMapWriter::DepthMapWriter(std::string dir) : dir_(std::move(dir)) {

@@ -35,6 +35,7 @@ struct FrameOperations::Impl {
   int reference_every = 1;
   double color_strength = 1.0;
   cv::Mat empty;
+  std::vector<std::string> warnings;
 };
 
 FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_unique<Impl>()) {
@@ -53,11 +54,13 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   impl_->noise_type = ops::parse_noise_type(s.generation.noise_type);
   impl_->perlin.octaves = s.generation.perlin_octaves;
   impl_->perlin.persistence = s.generation.perlin_persistence;
-  impl_->depth = make_depth_source(s);
+  impl_->depth = make_depth_source(s, impl_->warnings);
   impl_->uses_depth = s.animation_mode == "3D" && m.depth_source != "none";
 }
 
 FrameOperations::~FrameOperations() = default;
+
+const std::vector<std::string>& FrameOperations::warnings() const { return impl_->warnings; }
 
 bool FrameOperations::uses_depth() const { return impl_->uses_depth; }
 

@@ -8,6 +8,8 @@
 #include <opencv2/core.hpp>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 #include <memory>
 
 namespace k3::anim {
@@ -22,6 +24,8 @@ class FrameOperations {
   // The motion of frame `frame_index` applied to `image` (CV_32FC3 RGB): 2D, 3D or none. The 3D
   // warp uses `depth` (world z from depth_for) when given, else predicts it on `image`.
   cv::Mat warp(const cv::Mat& image, const FrameParams& params, int frame_index, const cv::Mat* depth = nullptr);
+  // What the operations' own components found worth saying (a depth model's unread config keys).
+  const std::vector<std::string>& warnings() const;
   // True in 3D mode with a depth source other than flat.
   bool uses_depth() const;
   // World z of `image` (CV_32FC1, empty = flat) from the render's depth source; the raw map

@@ -1,7 +1,7 @@
 #include "animation/render/frame_params.h"
 
 #include "animation/render/prompt_blend.h"
-#include "animation/render/settings_reader.h"
+#include "base/json_reader.h"
 #include "schedules/composable_prompt.h"
 #include "schedules/keyframe_schedule.h"
 #include "schedules/prompt_schedule.h"
@@ -25,7 +25,7 @@ sched::Interpolation interpolation_of(const std::string& name) {
 
 std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int64_t seed, const std::string& source) {
   std::vector<FrameParams> frames(static_cast<std::size_t>(s.frames));
-  std::vector<SettingsIssue> issues;
+  std::vector<JsonProblem> issues;
   sched::ScheduleContext ctx;
   ctx.max_frames = s.frames;
   ctx.fps = s.fps;
@@ -122,7 +122,7 @@ std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int
     apply("prompt_blend_schedule", s.prompt_blend_schedule, 0.0, 1.0, [](FrameParams& f, double v) {
       if (!f.prompt.next_prompt.empty()) f.prompt.blend = v;
     });
-  if (!issues.empty()) throw_settings_issues(source, issues);
+  if (!issues.empty()) throw_json_problems(source, issues);
   return frames;
 }
 

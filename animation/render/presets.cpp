@@ -1,6 +1,6 @@
 #include "animation/render/presets.h"
 
-#include "animation/render/settings_reader.h"
+#include "base/json_reader.h"
 #include "base/errors.h"
 
 #include <nlohmann/json.hpp>

@@ -185,8 +185,10 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   result.frames = total;
   result.resumed_from = state.next_frame;
   // Settings that would do nothing are named before the first frame (never silently).
-  if (state.next_frame < total)
+  if (state.next_frame < total) {
     for (const std::string& warning : render_warnings(s, impl.params, backend.name() != "preview")) say("warning: " + warning);
+    for (const std::string& warning : frame_ops.warnings()) say("warning: " + warning);
+  }
 
   auto finish_video = [&](RenderVideo* video) {
     if (!video) return;

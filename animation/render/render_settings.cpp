@@ -3,6 +3,7 @@
 #include "animation/render/render_settings.h"
 
 #include "animation/render/settings_reader.h"
+#include "base/json_reader.h"
 #include "animation/video/encoder_settings.h"
 #include "base/errors.h"
 #include "base/bounded_json.h"
@@ -39,32 +40,32 @@ std::string resolve(const std::string& path, const std::string& base_dir) {
   return (fs::path(base_dir) / path).lexically_normal().string();
 }
 
-void check_image_file(ObjectReader& reader, const std::string& key, const std::string& path) {
+void check_image_file(JsonReader& reader, const std::string& key, const std::string& path) {
   if (path.empty()) return;
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) reader.issue(key, "expected an existing image file, got \"" + path + "\" (not found)");
+  if (!fs::is_regular_file(path, ec)) reader.problem(key, "expected an existing image file, got \"" + path + "\" (not found)");
 }
 
-void read_motion(ObjectReader& r, MotionSettings& m, const std::string& base_dir) {
-  r.read_schedule("angle", m.angle);
-  r.read_schedule("zoom", m.zoom);
-  r.read_schedule("translation_x", m.translation_x);
-  r.read_schedule("translation_y", m.translation_y);
-  r.read_schedule("translation_z", m.translation_z);
-  r.read_schedule("transform_center_x", m.transform_center_x);
-  r.read_schedule("transform_center_y", m.transform_center_y);
-  r.read_schedule("rotation_3d_x", m.rotation_3d_x);
-  r.read_schedule("rotation_3d_y", m.rotation_3d_y);
-  r.read_schedule("rotation_3d_z", m.rotation_3d_z);
+void read_motion(JsonReader& r, MotionSettings& m, const std::string& base_dir) {
+  read_schedule(r, "angle", m.angle);
+  read_schedule(r, "zoom", m.zoom);
+  read_schedule(r, "translation_x", m.translation_x);
+  read_schedule(r, "translation_y", m.translation_y);
+  read_schedule(r, "translation_z", m.translation_z);
+  read_schedule(r, "transform_center_x", m.transform_center_x);
+  read_schedule(r, "transform_center_y", m.transform_center_y);
+  read_schedule(r, "rotation_3d_x", m.rotation_3d_x);
+  read_schedule(r, "rotation_3d_y", m.rotation_3d_y);
+  read_schedule(r, "rotation_3d_z", m.rotation_3d_z);
   r.read("enable_perspective_flip", m.enable_perspective_flip);
   r.read("flip_drops_translation", m.flip_drops_translation);
-  r.read_schedule("perspective_flip_theta", m.perspective_flip_theta);
-  r.read_schedule("perspective_flip_phi", m.perspective_flip_phi);
-  r.read_schedule("perspective_flip_gamma", m.perspective_flip_gamma);
-  r.read_schedule("perspective_flip_fv", m.perspective_flip_fv);
-  r.read_schedule("fov", m.fov);
-  r.read_schedule("near", m.near);
-  r.read_schedule("far", m.far);
+  read_schedule(r, "perspective_flip_theta", m.perspective_flip_theta);
+  read_schedule(r, "perspective_flip_phi", m.perspective_flip_phi);
+  read_schedule(r, "perspective_flip_gamma", m.perspective_flip_gamma);
+  read_schedule(r, "perspective_flip_fv", m.perspective_flip_fv);
+  read_schedule(r, "fov", m.fov);
+  read_schedule(r, "near", m.near);
+  read_schedule(r, "far", m.far);
   r.read_choice("border", m.border, kBorders);
   r.read_choice("padding_mode", m.padding_mode, kPaddings);
   r.read_choice("sampling_mode", m.sampling_mode, kSamplings);
@@ -77,31 +78,31 @@ void read_motion(ObjectReader& r, MotionSettings& m, const std::string& base_dir
   m.depth_path = resolve(m.depth_path, base_dir);
   r.read("save_depth_maps", m.save_depth_maps);
   if (asked && use_depth_warping && m.depth_source == "none")
-    r.issue("use_depth_warping", "expected depth_source (images, midas-3 or depth-anything-v2) because use_depth_warping is true, got none");
+    r.problem("use_depth_warping", "expected depth_source (images, midas-3 or depth-anything-v2) because use_depth_warping is true, got none");
   if (asked && !use_depth_warping && m.depth_source != "none")
-    r.issue("use_depth_warping", "expected true (or no key) because depth_source is \"" + m.depth_source + "\", got false");
+    r.problem("use_depth_warping", "expected true (or no key) because depth_source is \"" + m.depth_source + "\", got false");
   // A model source without its folder (what a Deforum import gives: the file names no folder)
   // renders with flat depth and says so (render_warnings); depth images need their folder.
   if (m.depth_source == "images" && m.depth_path.empty())
-    r.issue("depth_path", "expected a folder (or printf pattern) of depth images because depth_source is \"images\", got none");
+    r.problem("depth_path", "expected a folder (or printf pattern) of depth images because depth_source is \"images\", got none");
   m.use_depth_warping = m.depth_source != "none";
 }
 
-void read_generation(ObjectReader& r, GenerationSettings& g, const std::string& base_dir) {
-  r.read_schedule("denoise", g.denoise);
-  r.read_schedule("guidance", g.guidance);
-  r.read_schedule("steps", g.steps);
+void read_generation(JsonReader& r, GenerationSettings& g, const std::string& base_dir) {
+  read_schedule(r, "denoise", g.denoise);
+  read_schedule(r, "guidance", g.guidance);
+  read_schedule(r, "steps", g.steps);
   r.read("first_frame_steps", g.first_frame_steps, 0, 1000);
-  r.read_schedule("noise", g.noise);
+  read_schedule(r, "noise", g.noise);
   r.read_choice("noise_type", g.noise_type, kNoiseTypes);
   r.read("perlin_octaves", g.perlin_octaves, 1, 7);
   r.read("perlin_persistence", g.perlin_persistence, 0.0, 1.0);
-  r.read_schedule("contrast", g.contrast);
-  r.read_object("anti_blur", [&](ObjectReader& a) {
-    a.read_schedule("kernel", g.anti_blur.kernel);
-    a.read_schedule("sigma", g.anti_blur.sigma);
-    a.read_schedule("amount", g.anti_blur.amount);
-    a.read_schedule("threshold", g.anti_blur.threshold);
+  read_schedule(r, "contrast", g.contrast);
+  r.read_object("anti_blur", [&](JsonReader& a) {
+    read_schedule(a, "kernel", g.anti_blur.kernel);
+    read_schedule(a, "sigma", g.anti_blur.sigma);
+    read_schedule(a, "amount", g.anti_blur.amount);
+    read_schedule(a, "threshold", g.anti_blur.threshold);
   });
   r.read_choice("color_coherence", g.color_coherence, kColorModes);
   r.read("color_coherence_image", g.color_coherence_image);
@@ -111,29 +112,29 @@ void read_generation(ObjectReader& r, GenerationSettings& g, const std::string& 
   r.read("color_reference_every", g.color_reference_every, 1, 100000);
   r.read("color_strength", g.color_strength, 0.0, 1.0);
   if (g.color_coherence == "Image" && g.color_coherence_image.empty())
-    r.issue("color_coherence_image", "expected a reference image file because color_coherence is \"Image\", got none");
+    r.problem("color_coherence_image", "expected a reference image file because color_coherence is \"Image\", got none");
   if (g.color_reference == "image" && g.color_coherence_image.empty())
-    r.issue("color_coherence_image", "expected a reference image file because color_reference is \"image\", got none");
+    r.problem("color_coherence_image", "expected a reference image file because color_reference is \"image\", got none");
   r.read("cadence", g.cadence, 1, 50);
   r.read("init_denoise", g.init_denoise, 0.0, 1.0);
 }
 
-void read_seed(ObjectReader& r, SeedSettings& s) {
+void read_seed(JsonReader& r, SeedSettings& s) {
   if (r.has("seed")) {
     const json& v = r.raw().at("seed");
     if (v.is_number_integer() && v.get<std::int64_t>() >= -1 && v.get<std::int64_t>() <= 0xFFFFFFFFLL) s.seed = v.get<std::int64_t>();
-    else r.issue("seed", "expected an integer in [-1, 4294967295] (-1 = random), got " + json_type_name(v));
+    else r.problem("seed", "expected an integer in [-1, 4294967295] (-1 = random), got " + json_value_description(v));
   }
   r.read_choice("behavior", s.behavior, kSeedBehaviors);
   r.read("iter_n", s.iter_n, 1, 1000000);
-  r.read_schedule("schedule", s.schedule);
+  read_schedule(r, "schedule", s.schedule);
 }
 
-void read_model(ObjectReader& r, ModelSettings& m) {
+void read_model(JsonReader& r, ModelSettings& m) {
   r.read("dir", m.dir);
   if (r.has("device")) {
     r.read("device", m.device);
-    if (m.device != "cpu" && m.device.rfind("cuda", 0) != 0) r.issue("device", "expected \"cpu\" or \"cuda[:N]\", got \"" + m.device + "\"");
+    if (m.device != "cpu" && m.device.rfind("cuda", 0) != 0) r.problem("device", "expected \"cpu\" or \"cuda[:N]\", got \"" + m.device + "\"");
   }
   r.read_choice("dtype", m.dtype, kDtypes);
   r.read("variant", m.variant);
@@ -141,7 +142,7 @@ void read_model(ObjectReader& r, ModelSettings& m) {
   r.read_choice("offload", m.offload, kOffloadModes);
 }
 
-void read_output(ObjectReader& r, OutputSettings& o, const std::string& base_dir) {
+void read_output(JsonReader& r, OutputSettings& o, const std::string& base_dir) {
   r.read("video", o.video);
   // Each codec's own limit (51 for H.264/H.265) is checked when the video is opened.
   r.read("crf", o.crf, 0, video::kMaxCrfAnyCodec);
@@ -151,16 +152,16 @@ void read_output(ObjectReader& r, OutputSettings& o, const std::string& base_dir
   o.soundtrack = resolve(o.soundtrack, base_dir);
   std::error_code ec;
   if (!o.soundtrack.empty() && !fs::is_regular_file(o.soundtrack, ec))
-    r.issue("soundtrack", "expected an existing audio file, got \"" + o.soundtrack + "\" (not found)");
+    r.problem("soundtrack", "expected an existing audio file, got \"" + o.soundtrack + "\" (not found)");
   r.read("soundtrack_offset", o.soundtrack_offset, -36000.0, 36000.0);
   r.read("interpolate", o.interpolate, 1, 10);
 }
 
-void read_prompts(ObjectReader& r, json& prompts) {
+void read_prompts(JsonReader& r, json& prompts) {
   if (!r.has("prompts")) return;
   const json& v = r.raw().at("prompts");
   if (!v.is_object() || v.empty()) {
-    r.issue("prompts", "expected an object of frame -> prompt, e.g. {\"0\": \"a forest\"}, got " + json_type_name(v));
+    r.problem("prompts", "expected an object of frame -> prompt, e.g. {\"0\": \"a forest\"}, got " + json_value_description(v));
     return;
   }
   for (auto it = v.begin(); it != v.end(); ++it) {
@@ -169,15 +170,15 @@ void read_prompts(ObjectReader& r, json& prompts) {
               (p.is_object() && p.contains("prompt") && p.at("prompt").is_string() &&
                (!p.contains("negative") || p.at("negative").is_string()) && p.size() <= 2);
     if (!ok)
-      r.issue("prompts." + it.key(), "expected a prompt string or {\"prompt\": ..., \"negative\": ...}, got " + json_type_name(p));
+      r.problem("prompts." + it.key(), "expected a prompt string or {\"prompt\": ..., \"negative\": ...}, got " + json_value_description(p));
   }
   prompts = v;
 }
 
-void read_keyframe_images(ObjectReader& r, std::map<int, std::string>& images, const std::string& base_dir) {
+void read_keyframe_images(JsonReader& r, std::map<int, std::string>& images, const std::string& base_dir) {
   if (!r.has("keyframe_images")) return;
   const json& v = r.raw().at("keyframe_images");
-  if (!v.is_object()) return r.issue("keyframe_images", "expected an object of frame -> image file, got " + json_type_name(v));
+  if (!v.is_object()) return r.problem("keyframe_images", "expected an object of frame -> image file, got " + json_value_description(v));
   for (auto it = v.begin(); it != v.end(); ++it) {
     const std::string key = "keyframe_images." + it.key();
     int frame = 0;
@@ -188,11 +189,11 @@ void read_keyframe_images(ObjectReader& r, std::map<int, std::string>& images, c
       used = 0;
     }
     if (used != it.key().size() || frame < 1) {
-      r.issue(key, "expected a frame number >= 1 as the key (frame 0 uses init_image), got \"" + it.key() + "\"");
+      r.problem(key, "expected a frame number >= 1 as the key (frame 0 uses init_image), got \"" + it.key() + "\"");
       continue;
     }
     if (!it.value().is_string()) {
-      r.issue(key, "expected an image file name, got " + json_type_name(it.value()));
+      r.problem(key, "expected an image file name, got " + json_value_description(it.value()));
       continue;
     }
     std::string path = resolve(it.value().get<std::string>(), base_dir);
@@ -201,18 +202,18 @@ void read_keyframe_images(ObjectReader& r, std::map<int, std::string>& images, c
   }
 }
 
-void read_story(ObjectReader& r, std::vector<StorySegment>& story, const std::string& base_dir) {
+void read_story(JsonReader& r, std::vector<StorySegment>& story, const std::string& base_dir) {
   if (!r.has("story")) return;
   const json& v = r.raw().at("story");
-  if (!v.is_array()) return r.issue("story", "expected an array of segments, got " + json_type_name(v));
+  if (!v.is_array()) return r.problem("story", "expected an array of segments, got " + json_value_description(v));
   for (std::size_t i = 0; i < v.size(); ++i) {
     std::string path = r.path_of("story") + "[" + std::to_string(i) + "]";
     if (!v[i].is_object()) {
-      r.issues().push_back({path, "expected a segment object, got " + json_type_name(v[i])});
+      r.problems()->push_back({path, "expected a segment object, got " + json_value_description(v[i])});
       continue;
     }
     StorySegment segment;
-    ObjectReader s(v[i], path, r.issues());
+    JsonReader s(v[i], r.source(), path, r.problems());
     s.read("prompt", segment.prompt);
     s.read("negative", segment.negative);
     s.read("init_image", segment.init_image);
@@ -221,11 +222,11 @@ void read_story(ObjectReader& r, std::vector<StorySegment>& story, const std::st
     s.read("duration", segment.duration, 1e-3, 3600.0);
     s.read("motion", segment.motion);
     s.read("acceleration", segment.acceleration, -100.0, 100.0);
-    if (segment.prompt.empty() && segment.init_image.empty()) s.issue("prompt", "expected a prompt (or an init_image), got none");
+    if (segment.prompt.empty() && segment.init_image.empty()) s.problem("prompt", "expected a prompt (or an init_image), got none");
     s.finish();
     story.push_back(segment);
   }
-  if (story.empty()) r.issue("story", "expected at least one segment, got an empty array");
+  if (story.empty()) r.problem("story", "expected at least one segment, got an empty array");
 }
 
 }  // namespace
@@ -238,27 +239,27 @@ const std::vector<std::string>& story_motion_field_names() {
 }
 
 RenderSettings parse_render_settings(const json& preset, const std::string& source, const std::string& base_dir) {
-  std::vector<SettingsIssue> issues;
+  std::vector<JsonProblem> issues;
   RenderSettings s;
   if (!preset.is_object()) {
-    issues.push_back({"(root)", "expected a JSON object, got " + json_type_name(preset)});
-    throw_settings_issues(source, issues);
+    issues.push_back({"(root)", "expected a JSON object, got " + json_value_description(preset)});
+    throw_json_problems(source, issues);
   }
-  ObjectReader r(preset, "", issues);
+  JsonReader r(preset, source, "", &issues);
   r.read("version", s.version, 1, 1000);
   if (s.version != kPresetSchemaVersion)
-    r.issue("version", "expected " + std::to_string(kPresetSchemaVersion) + " (the schema this k3anim reads), got " + std::to_string(s.version));
-  r.accept("$schema");
+    r.problem("version", "expected " + std::to_string(kPresetSchemaVersion) + " (the schema this k3anim reads), got " + std::to_string(s.version));
+  r.ignore("$schema");
   r.read("name", s.name);
   r.read("description", s.description);
   r.read("width", s.width, 64, 4096);
   r.read("height", s.height, 64, 4096);
-  if (s.width % 8) r.issue("width", "expected a multiple of 8, got " + std::to_string(s.width));
-  if (s.height % 8) r.issue("height", "expected a multiple of 8, got " + std::to_string(s.height));
+  if (s.width % 8) r.problem("width", "expected a multiple of 8, got " + std::to_string(s.width));
+  if (s.height % 8) r.problem("height", "expected a multiple of 8, got " + std::to_string(s.height));
   r.read("fps", s.fps, 0.1, 240.0);
   bool has_frames = r.has("frames");
   bool has_duration = r.has("duration");
-  if (has_frames && has_duration) r.issue("duration", "expected either \"frames\" or \"duration\", got both");
+  if (has_frames && has_duration) r.problem("duration", "expected either \"frames\" or \"duration\", got both");
   r.read("frames", s.frames, 1, 1000000);
   double duration = 0;
   r.read("duration", duration, 1e-3, 36000.0);
@@ -273,12 +274,12 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   s.init_image = resolve(s.init_image, base_dir);
   check_image_file(r, "init_image", s.init_image);
   read_keyframe_images(r, s.keyframe_images, base_dir);
-  r.read_object("motion", [&](ObjectReader& o) { read_motion(o, s.motion, base_dir); });
-  r.read_object("generation", [&](ObjectReader& o) { read_generation(o, s.generation, base_dir); });
-  r.read_object("seed", [&](ObjectReader& o) { read_seed(o, s.seed); });
-  r.read_object("model", [&](ObjectReader& o) { read_model(o, s.model); });
-  r.read_object("output", [&](ObjectReader& o) { read_output(o, s.output, base_dir); });
-  r.read_object("zoom", [&](ObjectReader& o) {
+  r.read_object("motion", [&](JsonReader& o) { read_motion(o, s.motion, base_dir); });
+  r.read_object("generation", [&](JsonReader& o) { read_generation(o, s.generation, base_dir); });
+  r.read_object("seed", [&](JsonReader& o) { read_seed(o, s.seed); });
+  r.read_object("model", [&](JsonReader& o) { read_model(o, s.model); });
+  r.read_object("output", [&](JsonReader& o) { read_output(o, s.output, base_dir); });
+  r.read_object("zoom", [&](JsonReader& o) {
     o.read("factor", s.zoom.factor, 1.01, 16.0);
     o.read("keyframes", s.zoom.keyframes, 1, 10000);
     o.read("frames_per_keyframe", s.zoom.frames_per_keyframe, 1, 100000);
@@ -291,32 +292,32 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
     // The clip length follows from the keyframes; an explicit count may only cut it short.
     int zoom_frames = s.zoom.keyframes * s.zoom.frames_per_keyframe + 1;
     if (has_frames && s.frames > zoom_frames)
-      r.issue("frames", "expected at most zoom.keyframes x zoom.frames_per_keyframe + 1 = " + std::to_string(zoom_frames) +
+      r.problem("frames", "expected at most zoom.keyframes x zoom.frames_per_keyframe + 1 = " + std::to_string(zoom_frames) +
                             " in zoom mode, got " + std::to_string(s.frames));
-    if (has_duration) r.issue("duration", "expected no duration in zoom mode (zoom.keyframes and zoom.frames_per_keyframe set the length)");
-    if (!s.story.empty()) r.issue("story", "expected no story in zoom mode");
+    if (has_duration) r.problem("duration", "expected no duration in zoom mode (zoom.keyframes and zoom.frames_per_keyframe set the length)");
+    if (!s.story.empty()) r.problem("story", "expected no story in zoom mode");
     if (!has_frames) s.frames = zoom_frames;
   }
-  r.read_object("story_motion", [&](ObjectReader& o) {
+  r.read_object("story_motion", [&](JsonReader& o) {
     o.read_choice("mode", s.story_motion.mode, {"2D", "3D"});
     o.read_choice("transition", s.story_motion.transition, {"linear", "step"});
     if (!o.has("fields")) return;
     const json& fields = o.raw().at("fields");
-    if (!fields.is_object()) return o.issue("fields", "expected an object of motion field -> value, got " + json_type_name(fields));
+    if (!fields.is_object()) return o.problem("fields", "expected an object of motion field -> value, got " + json_value_description(fields));
     const auto& names = story_motion_field_names();
     for (auto it = fields.begin(); it != fields.end(); ++it) {
       if (std::find(names.begin(), names.end(), it.key()) == names.end()) {
         std::string guess = did_you_mean(it.key(), names);
-        o.issue("fields." + it.key(), "unknown motion field" + (guess.empty() ? std::string() : " (did you mean \"" + guess + "\"?)"));
+        o.problem("fields." + it.key(), "unknown motion field" + (guess.empty() ? std::string() : " (did you mean \"" + guess + "\"?)"));
       } else if (!it.value().is_number() && !it.value().is_string()) {
-        o.issue("fields." + it.key(), "expected a number or an expression of t and a, got " + json_type_name(it.value()));
+        o.problem("fields." + it.key(), "expected a number or an expression of t and a, got " + json_value_description(it.value()));
       }
     }
     s.story_motion.fields = fields;
   });
-  if (!s.story.empty() && has_frames) r.issue("frames", "expected no frame count with a story (the segments' durations set it), got " + std::to_string(s.frames));
+  if (!s.story.empty() && has_frames) r.problem("frames", "expected no frame count with a story (the segments' durations set it), got " + std::to_string(s.frames));
   r.finish();
-  if (!issues.empty()) throw_settings_issues(source, issues);
+  if (!issues.empty()) throw_json_problems(source, issues);
   return s;
 }
 

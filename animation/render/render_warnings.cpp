@@ -3,7 +3,7 @@
 // src/sampling/sampler.cpp / src/sampling/original_sampler.cpp (the timestep lists).
 #include "animation/render/render_warnings.h"
 
-#include "animation/render/model_canvas.h"
+#include "src/public/model_canvas.h"
 
 #include <algorithm>
 
@@ -101,8 +101,8 @@ std::vector<std::string> render_warnings(const RenderSettings& s, const std::vec
     out.push_back("generation.denoise: no denoising step on frames " + frame_ranges(no_step) +
                   " (int(steps x denoise) = 0 with sampler \"" + sampler +
                   "\"): each is its prepared init passed through the autoencoder, not re-diffused");
-  const CanvasPlacement canvas = canvas_placement(s.width, s.height);
-  if (canvas.width != s.width || canvas.height != s.height)
+  const ModelCanvas canvas = model_canvas(s.width, s.height);
+  if (!canvas.same_as(s.width, s.height))
     out.push_back("width/height: " + std::to_string(s.width) + "x" + std::to_string(s.height) +
                   " is not a multiple of 64; every frame is diffused on a " + std::to_string(canvas.width) + "x" +
                   std::to_string(canvas.height) +

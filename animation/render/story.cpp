@@ -2,7 +2,7 @@
 // dicts, linear and step transitions) and deforum.py (prompt start frames, max_frames).
 #include "animation/render/story.h"
 
-#include "animation/render/settings_reader.h"
+#include "base/json_reader.h"
 #include "base/errors.h"
 
 #include <cmath>
@@ -56,7 +56,7 @@ std::string* motion_field(MotionSettings& m, const std::string& name) {
 RenderSettings expand_story(const RenderSettings& settings, const MotionPresetLoader& load_motion) {
   RenderSettings out = settings;
   if (settings.story.empty()) return out;
-  std::vector<SettingsIssue> issues;
+  std::vector<JsonProblem> issues;
   std::map<std::string, std::map<int, std::string>> keys;  // field -> frame -> value
   json prompts = json::object();
   bool all_2d = true;
@@ -104,7 +104,7 @@ RenderSettings expand_story(const RenderSettings& settings, const MotionPresetLo
     }
   }
   if (prompts.empty()) prompts["0"] = "";
-  if (!issues.empty()) throw_settings_issues("story", issues);
+  if (!issues.empty()) throw_json_problems("story", issues);
   out.prompts = prompts;
   out.frames = std::max(1, static_cast<int>(std::lround(elapsed * settings.fps)));
   out.animation_mode = all_2d ? "2D" : "3D";

@@ -1,13 +1,13 @@
 // Parses movq/config.json. Follows diffusers models/autoencoders/vq_model.py (VQModel.__init__).
 #include "src/models/movq_config.h"
 
-#include "src/io/config_json.h"
+#include "base/json_reader.h"
 #include "src/io/model_folder.h"
 
 namespace k3 {
 
 MoVQConfig MoVQConfig::from_json(const nlohmann::json& json, const std::string& source) {
-  config_json::KeyReader reader(json, source);
+  JsonReader reader(json, source);
   if (reader.has("_class_name")) {
     auto cls = json.at("_class_name");
     if (!cls.is_string() || cls.get<std::string>() != "VQModel") reader.fail("_class_name", "\"VQModel\"", cls.dump());

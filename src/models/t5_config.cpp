@@ -1,7 +1,7 @@
 // Follows transformers models/t5/configuration_t5.py (T5Config.__init__).
 #include "src/models/t5_config.h"
 
-#include "src/io/config_reader.h"
+#include "base/json_reader.h"
 #include "src/io/model_folder.h"
 
 namespace k3 {
@@ -14,20 +14,20 @@ bool known_activation(const std::string& name) {
 }  // namespace
 
 T5EncoderConfig T5EncoderConfig::from_json(const nlohmann::json& json, const std::string& file) {
-  ConfigReader reader(file, json);
+  JsonReader reader(json, file);
   T5EncoderConfig config;
-  config.vocab_size = reader.required<int64_t>("vocab_size");
-  config.d_model = reader.required<int64_t>("d_model");
-  config.d_kv = reader.required<int64_t>("d_kv");
-  config.d_ff = reader.required<int64_t>("d_ff");
-  config.num_layers = reader.required<int64_t>("num_layers");
-  config.num_heads = reader.required<int64_t>("num_heads");
-  config.relative_attention_num_buckets = reader.optional<int64_t>("relative_attention_num_buckets", 32);
-  config.relative_attention_max_distance = reader.optional<int64_t>("relative_attention_max_distance", 128);
-  config.layer_norm_epsilon = reader.optional<double>("layer_norm_epsilon", 1e-6);
-  config.feed_forward_proj = reader.optional<std::string>("feed_forward_proj", "relu");
-  config.pad_token_id = reader.optional<int64_t>("pad_token_id", 0);
-  config.eos_token_id = reader.optional<int64_t>("eos_token_id", 1);
+  config.vocab_size = reader.required_int("vocab_size");
+  config.d_model = reader.required_int("d_model");
+  config.d_kv = reader.required_int("d_kv");
+  config.d_ff = reader.required_int("d_ff");
+  config.num_layers = reader.required_int("num_layers");
+  config.num_heads = reader.required_int("num_heads");
+  config.relative_attention_num_buckets = reader.optional_int("relative_attention_num_buckets", 32);
+  config.relative_attention_max_distance = reader.optional_int("relative_attention_max_distance", 128);
+  config.layer_norm_epsilon = reader.optional_double("layer_norm_epsilon", 1e-6);
+  config.feed_forward_proj = reader.optional_string("feed_forward_proj", "relu");
+  config.pad_token_id = reader.optional_int("pad_token_id", 0);
+  config.eos_token_id = reader.optional_int("eos_token_id", 1);
 
   // "gated-silu" -> gated, silu; "relu" -> not gated, relu; "gated-gelu" -> gelu_new (T5 v1.1).
   const std::string& proj = config.feed_forward_proj;
@@ -44,8 +44,8 @@ T5EncoderConfig T5EncoderConfig::from_json(const nlohmann::json& json, const std
   if (proj == "gated-gelu") config.dense_act_fn = "gelu_new";
   // PretrainedConfig sets the remaining file keys as attributes after the derivation above,
   // so explicit dense_act_fn / is_gated_act in the file win.
-  config.dense_act_fn = reader.optional<std::string>("dense_act_fn", config.dense_act_fn);
-  config.is_gated_act = reader.optional<bool>("is_gated_act", config.is_gated_act);
+  config.dense_act_fn = reader.optional_string("dense_act_fn", config.dense_act_fn);
+  config.is_gated_act = reader.optional_bool("is_gated_act", config.is_gated_act);
   if (config.dense_act_fn == "swish") config.dense_act_fn = "silu";
   if (!known_activation(config.dense_act_fn))
     reader.fail("dense_act_fn", "one of relu, silu, gelu_new, gelu, gelu_pytorch_tanh", "'" + config.dense_act_fn + "'");

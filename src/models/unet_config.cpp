@@ -1,19 +1,19 @@
 // Parses unet/config.json. Follows diffusers models/unets/unet_kandinsky3.py (constructor arguments).
 #include "src/models/unet_config.h"
 
-#include "src/io/config_json.h"
+#include "base/json_reader.h"
 #include "src/io/model_folder.h"
 
 namespace k3 {
 
 namespace {
-void require_positive(config_json::KeyReader& reader, const std::string& key, int64_t v) {
+void require_positive(JsonReader& reader, const std::string& key, int64_t v) {
   if (v <= 0) reader.fail(key, "a positive integer", std::to_string(v));
 }
 }  // namespace
 
 UNetConfig UNetConfig::from_json(const nlohmann::json& json, const std::string& source) {
-  config_json::KeyReader reader(json, source);
+  JsonReader reader(json, source);
   if (reader.has("_class_name")) {
     auto cls = json.at("_class_name");
     if (!cls.is_string() || cls.get<std::string>() != "Kandinsky3UNet")

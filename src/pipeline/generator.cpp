@@ -4,6 +4,8 @@
 // num_inference_steps, guidance_scale, height/width, strength, generator).
 #include "src/public/generator.h"
 
+#include "src/public/model_canvas.h"
+
 #include "base/errors.h"
 #include "src/models/kandinsky3_models.h"
 #include "src/pipeline/inpaint_pipeline.h"
@@ -21,16 +23,20 @@ namespace k3 {
 
 namespace {
 
-int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
-
-// Bicubic resize of [B, C, H, W] float images (used only when a size is not a multiple of 64).
-torch::Tensor resize(const torch::Tensor& images, int64_t height, int64_t width) {
-  if (images.size(2) == height && images.size(3) == width) return images;
+// [B, C, H, W] pictures on their model canvas (src/public/model_canvas.h): edges replicated.
+torch::Tensor pad_to_canvas(const torch::Tensor& images, const ModelCanvas& canvas) {
+  const int64_t height = images.size(2), width = images.size(3);
+  if (canvas.same_as(static_cast<int>(width), static_cast<int>(height))) return images;
   namespace F = torch::nn::functional;
-  return F::interpolate(images, F::InterpolateFuncOptions()
-                                    .size(std::vector<int64_t>{height, width})
-                                    .mode(torch::kBicubic)
-                                    .align_corners(false));
+  return F::pad(images, F::PadFuncOptions({canvas.left, canvas.width - width - canvas.left, canvas.top,
+                                           canvas.height - height - canvas.top})
+                            .mode(torch::kReplicate));
+}
+
+// The width x height picture out of the middle of its canvas.
+torch::Tensor crop_from_canvas(const torch::Tensor& images, const ModelCanvas& canvas, int width, int height) {
+  using torch::indexing::Slice;
+  return images.index({Slice(), Slice(), Slice(canvas.top, canvas.top + height), Slice(canvas.left, canvas.left + width)});
 }
 
 class TorchGenerator final : public Generator {
@@ -79,8 +85,9 @@ class TorchGenerator final : public Generator {
     const auto batch = conditioning(request, settings);
     SeededNoise noise(request.seed);
     auto decoded = image_pipeline().text_to_image(batch, request.height, request.width, settings, noise, {}, progress(on_step));
-    // diffusers returns the 64-rounded size; the facade returns what was asked for.
-    return tensor_to_images(resize(decoded, request.height, request.width)).front();
+    // diffusers returns the 64-rounded size; the facade returns what was asked for, its middle.
+    const ModelCanvas canvas = canvas_for(request.width, request.height);
+    return tensor_to_images(crop_from_canvas(decoded, canvas, request.width, request.height)).front();
   }
 
   ImageRGB8 image_to_image(const ImageRGB8& init, const GenerationRequest& request,
@@ -90,13 +97,11 @@ class TorchGenerator final : public Generator {
     const auto settings = settings_of(request);
     const auto batch = conditioning(request, settings);
     image_pipeline();
-    const int64_t multiple = models_.movq->config().downscale_factor() * 8;
-    auto image = images_to_tensor({init});
-    // The UNet needs latents divisible by 8: work at the next multiple of 64 and come back.
-    image = resize(image, round_up(init.height, multiple), round_up(init.width, multiple));
+    const ModelCanvas canvas = canvas_for(init.width, init.height);
+    auto image = pad_to_canvas(images_to_tensor({init}), canvas);
     SeededNoise noise(request.seed);
     auto decoded = image_pipeline().image_to_image(image, batch, request.denoise, settings, noise, progress(on_step));
-    return tensor_to_images(resize(decoded, init.height, init.width)).front();
+    return tensor_to_images(crop_from_canvas(decoded, canvas, init.width, init.height)).front();
   }
 
   ImageRGB8 inpaint(const ImageRGB8& image, const ImageRGB8& mask, const GenerationRequest& request,
@@ -111,21 +116,14 @@ class TorchGenerator final : public Generator {
     const auto settings = settings_of(single);
     const auto batch = conditioning(single, settings);
     image_pipeline();
-    const int64_t multiple = models_.movq->config().downscale_factor() * 8;
-    const int64_t work_h = round_up(image.height, multiple), work_w = round_up(image.width, multiple);
-    auto pixels = resize(images_to_tensor({image}), work_h, work_w);
+    const ModelCanvas canvas = canvas_for(image.width, image.height);
+    auto pixels = pad_to_canvas(images_to_tensor({image}), canvas);
     // White = repaint: the mean of the three channels (0..255 each) at or above 127.5.
     auto repaint = (images_to_tensor({mask}).mean(1, true) >= 0.0f).to(torch::kFloat);
-    repaint = dilate_repaint_mask(repaint, request.mask_dilation);
-    if (repaint.size(2) != work_h || repaint.size(3) != work_w) {
-      namespace F = torch::nn::functional;
-      repaint = F::interpolate(repaint, F::InterpolateFuncOptions()
-                                            .size(std::vector<int64_t>{work_h, work_w})
-                                            .mode(torch::kNearest));
-    }
+    repaint = pad_to_canvas(dilate_repaint_mask(repaint, request.mask_dilation), canvas);
     SeededNoise noise(request.seed);
     auto decoded = image_pipeline().inpaint(pixels, repaint, batch, request.denoise, settings, noise, progress(on_step));
-    return tensor_to_images(resize(decoded, image.height, image.width)).front();
+    return tensor_to_images(crop_from_canvas(decoded, canvas, image.width, image.height)).front();
   }
 
   void precompute_prompts(const std::vector<std::string>& prompts) override {
@@ -155,6 +153,11 @@ class TorchGenerator final : public Generator {
   std::string memory_plan() const override { return plan_.summary(); }
 
  private:
+  // The model canvas of a picture, by the loaded MoVQ's factor times the UNet's 8.
+  ModelCanvas canvas_for(int width, int height) const {
+    return model_canvas(width, height, static_cast<int>(models_.movq->config().downscale_factor() * 8));
+  }
+
   static ImageRGB8 blank(int width, int height) {
     return ImageRGB8{width, height, std::vector<std::uint8_t>(static_cast<size_t>(width) * height * 3, 128)};
   }

@@ -2,6 +2,8 @@
 // (utils/modeling.py: sizes from the checkpoint, compared with what each device has free).
 #include "src/pipeline/memory_plan.h"
 
+#include "src/public/model_canvas.h"
+
 #include "base/errors.h"
 #include "src/io/model_folder.h"
 #include "src/models/movq_config.h"
@@ -104,8 +106,6 @@ ComponentSizes t5_sizes(const T5EncoderConfig& c, torch::ScalarType dtype) {
   return sizes;
 }
 
-int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
-
 // The largest live tensors of one UNet forward (batch 2 under guidance) and of a MoVQ decode at
 // width x height, by the configs. Fitted to bench_pipeline_full's stage peaks on the CPU (README,
 // "Memory"): the UNet about 48 feature maps of its first level plus one chunk of attention scores
@@ -123,7 +123,8 @@ ActivationBytes activation_bytes(const UNetConfig& unet, const MoVQConfig& movq,
                                  torch::ScalarType dtype) {
   const int64_t b = element_bytes(dtype);
   const int64_t factor = movq.downscale_factor();
-  const int64_t ph = round_up(height, factor * 8), pw = round_up(width, factor * 8);
+  const ModelCanvas canvas = model_canvas(width, height, static_cast<int>(factor * 8));
+  const int64_t ph = canvas.height, pw = canvas.width;
   const int64_t lh = ph / factor, lw = pw / factor;
   const int64_t batch = 2;
   const int64_t attention_chunk = 2 * (int64_t{1} << 26) * std::max<int64_t>(b, 4);

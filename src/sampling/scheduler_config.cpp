@@ -1,7 +1,7 @@
 // Follows diffusers schedulers/scheduling_ddpm.py (DDPMScheduler.__init__ defaults and checks).
 #include "src/sampling/scheduler_config.h"
 
-#include "src/io/config_reader.h"
+#include "base/json_reader.h"
 #include "src/io/model_folder.h"
 
 #include <algorithm>
@@ -9,7 +9,7 @@
 namespace k3 {
 
 namespace {
-void require_one_of(ConfigReader& reader, const std::string& key, const std::string& value,
+void require_one_of(JsonReader& reader, const std::string& key, const std::string& value,
                     std::initializer_list<const char*> allowed) {
   std::string list;
   for (const char* option : allowed) {
@@ -21,13 +21,13 @@ void require_one_of(ConfigReader& reader, const std::string& key, const std::str
 }  // namespace
 
 SchedulerConfig SchedulerConfig::from_json(const nlohmann::json& json, const std::string& file) {
-  ConfigReader reader(file, json);
+  JsonReader reader(json, file);
   SchedulerConfig config;
-  config.class_name = reader.optional<std::string>("_class_name", "DDPMScheduler");
-  config.num_train_timesteps = reader.required<int64_t>("num_train_timesteps");
-  config.beta_schedule = reader.required<std::string>("beta_schedule");
-  config.beta_start = reader.optional<double>("beta_start", config.beta_start);
-  config.beta_end = reader.optional<double>("beta_end", config.beta_end);
+  config.class_name = reader.optional_string("_class_name", "DDPMScheduler");
+  config.num_train_timesteps = reader.required_int("num_train_timesteps");
+  config.beta_schedule = reader.required_string("beta_schedule");
+  config.beta_start = reader.optional_double("beta_start", config.beta_start);
+  config.beta_end = reader.optional_double("beta_end", config.beta_end);
   if (reader.has("trained_betas")) {
     const auto& betas = json.at("trained_betas");
     if (!betas.is_array()) reader.fail("trained_betas", "null or an array of numbers", betas.dump().substr(0, 40));
@@ -39,17 +39,17 @@ SchedulerConfig SchedulerConfig::from_json(const nlohmann::json& json, const std
       reader.fail("trained_betas", std::to_string(config.num_train_timesteps) + " values",
                   std::to_string(config.trained_betas.size()));
   }
-  config.variance_type = reader.optional<std::string>("variance_type", config.variance_type);
-  config.clip_sample = reader.optional<bool>("clip_sample", config.clip_sample);
-  config.clip_sample_range = reader.optional<double>("clip_sample_range", config.clip_sample_range);
-  config.prediction_type = reader.optional<std::string>("prediction_type", config.prediction_type);
-  config.thresholding = reader.optional<bool>("thresholding", config.thresholding);
-  config.dynamic_thresholding_ratio = reader.optional<double>("dynamic_thresholding_ratio", config.dynamic_thresholding_ratio);
-  config.sample_max_value = reader.optional<double>("sample_max_value", config.sample_max_value);
-  config.timestep_spacing = reader.optional<std::string>("timestep_spacing", config.timestep_spacing);
-  config.steps_offset = reader.optional<int64_t>("steps_offset", config.steps_offset);
-  config.set_alpha_to_one = reader.optional<bool>("set_alpha_to_one", config.set_alpha_to_one);
-  config.rescale_betas_zero_snr = reader.optional<bool>("rescale_betas_zero_snr", config.rescale_betas_zero_snr);
+  config.variance_type = reader.optional_string("variance_type", config.variance_type);
+  config.clip_sample = reader.optional_bool("clip_sample", config.clip_sample);
+  config.clip_sample_range = reader.optional_double("clip_sample_range", config.clip_sample_range);
+  config.prediction_type = reader.optional_string("prediction_type", config.prediction_type);
+  config.thresholding = reader.optional_bool("thresholding", config.thresholding);
+  config.dynamic_thresholding_ratio = reader.optional_double("dynamic_thresholding_ratio", config.dynamic_thresholding_ratio);
+  config.sample_max_value = reader.optional_double("sample_max_value", config.sample_max_value);
+  config.timestep_spacing = reader.optional_string("timestep_spacing", config.timestep_spacing);
+  config.steps_offset = reader.optional_int("steps_offset", config.steps_offset);
+  config.set_alpha_to_one = reader.optional_bool("set_alpha_to_one", config.set_alpha_to_one);
+  config.rescale_betas_zero_snr = reader.optional_bool("rescale_betas_zero_snr", config.rescale_betas_zero_snr);
   reader.ignore({"skip_prk_steps", "variance_type_learned"});
 
   if (config.num_train_timesteps <= 0)

@@ -76,3 +76,23 @@ TEST_CASE("k3anim depth writes the pipeline's picture; a bad folder is one line"
   CHECK(bad.exit_code != 0);
   CHECK(bad.output.find("config.json") != std::string::npos);
 }
+
+TEST_CASE("A depth model's unread config keys are said by the render, not dropped", "[unit][cli][render]") {
+  if (!k3::test::fixtures_present("depth-tiny")) {
+    k3::test::missing_fixtures("depth-tiny fixtures not found under " + k3::test::fixtures_root());
+    return;
+  }
+  TempDir dir("render-depth-warning");
+  const std::string model = dir / "depth-model";
+  REQUIRE(run("cp -r " + shell_quote(k3::test::fixtures_root() + "/depth-tiny/depth-anything-tiny") + " " +
+              shell_quote(model)).exit_code == 0);
+  // A key a newer transformers might write: the model still loads, and the render says so.
+  REQUIRE(run("sed -i 's/^{/{\"shiny_future_key\": 3,/' " + shell_quote(model + "/config.json")).exit_code == 0);
+  auto result = run(shell_quote(k3anim_path()) + " --quiet render " + shell_quote(k3::test::source_dir() + "/examples/zoom-in.json") +
+                    " --preview --set animation_mode=3D --set width=64 --set height=64 --set frames=2"
+                    " --set motion.depth_source=depth-anything-v2 --set motion.depth_path=" + shell_quote(model) +
+                    " --set output.write_video=false --run-dir " + shell_quote(dir / "run") + " 2>&1");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Catch::Contains("warning: depth model: ") && Catch::Contains("shiny_future_key: unknown key, ignored"));
+}
