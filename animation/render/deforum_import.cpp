@@ -1,6 +1,8 @@
 // Key names, defaults and meanings follow A1111 sd-webui-deforum scripts/deforum_helpers/args.py
 // and settings.py (deprecation map), and deforum-kandinsky deforum_kandinsky/configs/defaults.py.
 #include "animation/render/deforum_import.h"
+
+#include "animation/render/schedule_fields.h"
 #include "base/text.h"
 
 #include "animation/render/render_settings.h"
@@ -159,10 +161,6 @@ struct Importer {
   json& motion() { return out["motion"]; }
   json& generation() { return out["generation"]; }
 
-  // Maps a schedule key one-to-one.
-  void schedule(const std::string& key, json& target, const std::string& to) {
-    if (const json* v = take(key)) target[to] = schedule_text(key, *v);
-  }
   // A key whose only supported value is the one our renderer implements.
   void only_value(const std::string& key, const json& supported, const std::string& reason) {
     const json* v = take(key);
@@ -334,7 +332,6 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     if (auto* v = take("seed")) seed["seed"] = static_cast<std::int64_t>(as_number("seed", *v)) < 0 ? -1 : static_cast<std::int64_t>(as_number("seed", *v)) & 0xFFFFFFFFLL;
     if (auto* v = take("seed_behavior")) seed["behavior"] = as_string("seed_behavior", *v);
     if (auto* v = take("seed_iter_N")) seed["iter_n"] = std::max(1, static_cast<int>(as_number("seed_iter_N", *v)));
-    im.schedule("seed_schedule", seed, "schedule");
 
     // Steps: the schedule when enabled, else the plain value.
     bool steps_scheduled = false;
@@ -371,7 +368,6 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     }
 
     // Pixel operations.
-    im.schedule("noise_schedule", im.generation(), "noise");
     if (auto* v = take("noise_type")) {
       std::string t = as_string("noise_type", *v);
       if (t == "uniform" || t == "perlin") im.generation()["noise_type"] = t;
@@ -381,12 +377,6 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     if (auto* v = take("perlin_persistence")) im.generation()["perlin_persistence"] = std::clamp(as_number("perlin_persistence", *v), 0.0, 1.0);
     im.only_value("perlin_w", 8, "the Perlin base resolution is fixed at 8 cells");
     im.only_value("perlin_h", 8, "the Perlin base resolution is fixed at 8 cells");
-    im.schedule("contrast_schedule", im.generation(), "contrast");
-    json& anti_blur = im.generation()["anti_blur"];
-    im.schedule("kernel_schedule", anti_blur, "kernel");
-    im.schedule("sigma_schedule", anti_blur, "sigma");
-    im.schedule("amount_schedule", anti_blur, "amount");
-    im.schedule("threshold_schedule", anti_blur, "threshold");
     if (auto* v = take("color_coherence")) im.generation()["color_coherence"] = map_color_mode(as_string("color_coherence", *v), im, "color_coherence");
     if (auto* v = take("color_coherence_image_path")) {
       std::string path = as_string("color_coherence_image_path", *v);
@@ -400,17 +390,14 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     im.only_value("diffusion_redo", "0", "redo generations are not implemented");
 
     // Motion.
-    for (const char* key : {"angle", "zoom", "translation_x", "translation_y", "translation_z", "transform_center_x",
-                            "transform_center_y", "rotation_3d_x", "rotation_3d_y", "rotation_3d_z", "perspective_flip_theta",
-                            "perspective_flip_phi", "perspective_flip_gamma", "perspective_flip_fv"})
-      im.schedule(key, im.motion(), key);
+    // Every schedule Deforum names as we do, from the one table (the rest is converted above).
+    for (const auto& field : schedule_fields())
+      if (const json* v = field.deforum_key ? im.take(field.deforum_key) : nullptr)
+        field.section_in(im.out)[field.key] = schedule_text(field.deforum_key, *v);
     for (const char* key : {"enable_perspective_flip", "flip_2d_perspective"})
       if (auto* v = take(key)) im.motion()["enable_perspective_flip"] = as_bool(key, *v);
     // Deforum's 2D warp drops translation_x/y while the flip is on (spec 3.2): reproduced.
     im.motion()["flip_drops_translation"] = true;
-    im.schedule("fov_schedule", im.motion(), "fov");
-    im.schedule("near_schedule", im.motion(), "near");
-    im.schedule("far_schedule", im.motion(), "far");
     if (auto* v = take("fov")) im.motion()["fov"] = "0:(" + format_number(as_number("fov", *v)) + ")";
     if (auto* v = take("near_plane")) im.motion()["near"] = "0:(" + format_number(as_number("near_plane", *v)) + ")";
     if (auto* v = take("far_plane")) im.motion()["far"] = "0:(" + format_number(as_number("far_plane", *v)) + ")";

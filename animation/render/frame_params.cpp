@@ -1,5 +1,7 @@
 #include "animation/render/frame_params.h"
 
+#include "animation/render/schedule_fields.h"
+
 #include "animation/render/prompt_blend.h"
 #include "base/json_reader.h"
 #include "schedules/composable_prompt.h"
@@ -51,41 +53,8 @@ std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int
       issues.push_back({path, e.what()});
     }
   };
-  constexpr double kAny = 1e300;
-  const auto& m = s.motion;
-  apply("motion.angle", m.angle, -kAny, kAny, [](FrameParams& f, double v) { f.angle = v; });
-  apply("motion.zoom", m.zoom, 1e-3, 1e3, [](FrameParams& f, double v) { f.zoom = v; });
-  apply("motion.translation_x", m.translation_x, -kAny, kAny, [](FrameParams& f, double v) { f.translation_x = v; });
-  apply("motion.translation_y", m.translation_y, -kAny, kAny, [](FrameParams& f, double v) { f.translation_y = v; });
-  apply("motion.translation_z", m.translation_z, -kAny, kAny, [](FrameParams& f, double v) { f.translation_z = v; });
-  apply("motion.transform_center_x", m.transform_center_x, -kAny, kAny, [](FrameParams& f, double v) { f.transform_center_x = v; });
-  apply("motion.transform_center_y", m.transform_center_y, -kAny, kAny, [](FrameParams& f, double v) { f.transform_center_y = v; });
-  apply("motion.rotation_3d_x", m.rotation_3d_x, -kAny, kAny, [](FrameParams& f, double v) { f.rotation_3d_x = v; });
-  apply("motion.rotation_3d_y", m.rotation_3d_y, -kAny, kAny, [](FrameParams& f, double v) { f.rotation_3d_y = v; });
-  apply("motion.rotation_3d_z", m.rotation_3d_z, -kAny, kAny, [](FrameParams& f, double v) { f.rotation_3d_z = v; });
-  apply("motion.perspective_flip_theta", m.perspective_flip_theta, -kAny, kAny, [](FrameParams& f, double v) { f.flip_theta = v; });
-  apply("motion.perspective_flip_phi", m.perspective_flip_phi, -kAny, kAny, [](FrameParams& f, double v) { f.flip_phi = v; });
-  apply("motion.perspective_flip_gamma", m.perspective_flip_gamma, -kAny, kAny, [](FrameParams& f, double v) { f.flip_gamma = v; });
-  apply("motion.perspective_flip_fv", m.perspective_flip_fv, 1e-3, 179.999, [](FrameParams& f, double v) { f.flip_fv = v; });
-  apply("motion.fov", m.fov, 1e-3, 179.999, [](FrameParams& f, double v) { f.fov = v; });
-  apply("motion.near", m.near, 1e-6, kAny, [](FrameParams& f, double v) { f.near = v; });
-  apply("motion.far", m.far, 1e-6, kAny, [](FrameParams& f, double v) { f.far = v; });
-  const auto& g = s.generation;
-  apply("generation.denoise", g.denoise, 0.0, 1.0, [](FrameParams& f, double v) { f.denoise = v; });
-  apply("generation.guidance", g.guidance, 0.0, 100.0, [](FrameParams& f, double v) { f.guidance = v; });
-  apply("generation.steps", g.steps, 1.0, 1000.0, [](FrameParams& f, double v) { f.steps = static_cast<int>(std::lround(v)); });
-  apply("generation.noise", g.noise, 0.0, 1.0, [](FrameParams& f, double v) { f.noise = v; });
-  apply("generation.contrast", g.contrast, 0.0, 10.0, [](FrameParams& f, double v) { f.contrast = v; });
-  // The unsharp-mask kernel must be odd (cv::GaussianBlur): round up as Deforum users expect.
-  apply("generation.anti_blur.kernel", g.anti_blur.kernel, 1.0, 99.0, [](FrameParams& f, double v) {
-    int k = static_cast<int>(std::lround(v));
-    f.blur_kernel = k % 2 ? k : k + 1;
-  });
-  apply("generation.anti_blur.sigma", g.anti_blur.sigma, 0.0, 100.0, [](FrameParams& f, double v) { f.blur_sigma = v; });
-  apply("generation.anti_blur.amount", g.anti_blur.amount, 0.0, 10.0, [](FrameParams& f, double v) { f.blur_amount = v; });
-  apply("generation.anti_blur.threshold", g.anti_blur.threshold, 0.0, 255.0, [](FrameParams& f, double v) { f.blur_threshold = v; });
-  if (s.seed.behavior == "schedule")
-    apply("seed.schedule", s.seed.schedule, -1.0, 4294967295.0, [](FrameParams& f, double v) { f.seed_schedule = v; });
+  for (const auto& field : schedule_fields())
+    if (!field.active || field.active(s)) apply(field.path(), field.text_of(s), field.min_value, field.max_value, field.store);
 
   try {
     // {"prompt": ..., "negative": ...} entries become Deforum's "prompt --neg negative".

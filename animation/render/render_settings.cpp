@@ -2,11 +2,13 @@
 // extension (scripts/deforum_helpers/args.py) where they mean the same thing.
 #include "animation/render/render_settings.h"
 
+#include "animation/render/schedule_fields.h"
 #include "animation/render/settings_reader.h"
 #include "base/json_reader.h"
 #include "animation/video/encoder_settings.h"
 #include "base/errors.h"
 #include "base/bounded_json.h"
+#include "base/text.h"
 #include "src/public/sampler_names.h"
 
 #include <algorithm>
@@ -46,26 +48,16 @@ void check_image_file(JsonReader& reader, const std::string& key, const std::str
   if (!fs::is_regular_file(path, ec)) reader.problem(key, "expected an existing image file, got \"" + path + "\" (not found)");
 }
 
-void read_motion(JsonReader& r, MotionSettings& m, const std::string& base_dir) {
-  read_schedule(r, "angle", m.angle);
-  read_schedule(r, "zoom", m.zoom);
-  read_schedule(r, "translation_x", m.translation_x);
-  read_schedule(r, "translation_y", m.translation_y);
-  read_schedule(r, "translation_z", m.translation_z);
-  read_schedule(r, "transform_center_x", m.transform_center_x);
-  read_schedule(r, "transform_center_y", m.transform_center_y);
-  read_schedule(r, "rotation_3d_x", m.rotation_3d_x);
-  read_schedule(r, "rotation_3d_y", m.rotation_3d_y);
-  read_schedule(r, "rotation_3d_z", m.rotation_3d_z);
+// Every schedule of the table (schedule_fields.h) that lives in `section`.
+void read_schedules(JsonReader& r, const std::string& section, RenderSettings& s) {
+  for (const ScheduleField* field : schedule_fields_in(section)) read_schedule(r, field->key, field->text(s));
+}
+
+void read_motion(JsonReader& r, RenderSettings& s, const std::string& base_dir) {
+  MotionSettings& m = s.motion;
+  read_schedules(r, "motion", s);
   r.read("enable_perspective_flip", m.enable_perspective_flip);
   r.read("flip_drops_translation", m.flip_drops_translation);
-  read_schedule(r, "perspective_flip_theta", m.perspective_flip_theta);
-  read_schedule(r, "perspective_flip_phi", m.perspective_flip_phi);
-  read_schedule(r, "perspective_flip_gamma", m.perspective_flip_gamma);
-  read_schedule(r, "perspective_flip_fv", m.perspective_flip_fv);
-  read_schedule(r, "fov", m.fov);
-  read_schedule(r, "near", m.near);
-  read_schedule(r, "far", m.far);
   r.read_choice("border", m.border, kBorders);
   r.read_choice("padding_mode", m.padding_mode, kPaddings);
   r.read_choice("sampling_mode", m.sampling_mode, kSamplings);
@@ -88,22 +80,14 @@ void read_motion(JsonReader& r, MotionSettings& m, const std::string& base_dir) 
   m.use_depth_warping = m.depth_source != "none";
 }
 
-void read_generation(JsonReader& r, GenerationSettings& g, const std::string& base_dir) {
-  read_schedule(r, "denoise", g.denoise);
-  read_schedule(r, "guidance", g.guidance);
-  read_schedule(r, "steps", g.steps);
+void read_generation(JsonReader& r, RenderSettings& s, const std::string& base_dir) {
+  GenerationSettings& g = s.generation;
+  read_schedules(r, "generation", s);
   r.read("first_frame_steps", g.first_frame_steps, 0, 1000);
-  read_schedule(r, "noise", g.noise);
   r.read_choice("noise_type", g.noise_type, kNoiseTypes);
   r.read("perlin_octaves", g.perlin_octaves, 1, 7);
   r.read("perlin_persistence", g.perlin_persistence, 0.0, 1.0);
-  read_schedule(r, "contrast", g.contrast);
-  r.read_object("anti_blur", [&](JsonReader& a) {
-    read_schedule(a, "kernel", g.anti_blur.kernel);
-    read_schedule(a, "sigma", g.anti_blur.sigma);
-    read_schedule(a, "amount", g.anti_blur.amount);
-    read_schedule(a, "threshold", g.anti_blur.threshold);
-  });
+  r.read_object("anti_blur", [&](JsonReader& a) { read_schedules(a, "generation.anti_blur", s); });
   r.read_choice("color_coherence", g.color_coherence, kColorModes);
   r.read("color_coherence_image", g.color_coherence_image);
   g.color_coherence_image = resolve(g.color_coherence_image, base_dir);
@@ -119,7 +103,9 @@ void read_generation(JsonReader& r, GenerationSettings& g, const std::string& ba
   r.read("init_denoise", g.init_denoise, 0.0, 1.0);
 }
 
-void read_seed(JsonReader& r, SeedSettings& s) {
+void read_seed(JsonReader& r, RenderSettings& settings) {
+  SeedSettings& s = settings.seed;
+  read_schedules(r, "seed", settings);
   if (r.has("seed")) {
     const json& v = r.raw().at("seed");
     if (v.is_number_integer() && v.get<std::int64_t>() >= -1 && v.get<std::int64_t>() <= 0xFFFFFFFFLL) s.seed = v.get<std::int64_t>();
@@ -127,7 +113,6 @@ void read_seed(JsonReader& r, SeedSettings& s) {
   }
   r.read_choice("behavior", s.behavior, kSeedBehaviors);
   r.read("iter_n", s.iter_n, 1, 1000000);
-  read_schedule(r, "schedule", s.schedule);
 }
 
 void read_model(JsonReader& r, ModelSettings& m) {
@@ -232,9 +217,12 @@ void read_story(JsonReader& r, std::vector<StorySegment>& story, const std::stri
 }  // namespace
 
 const std::vector<std::string>& story_motion_field_names() {
-  static const std::vector<std::string> names = {"angle", "translation_x", "translation_y", "translation_z",
-                                                 "rotation_3d_x", "rotation_3d_y", "rotation_3d_z",
-                                                 "perspective_flip_theta", "perspective_flip_phi", "perspective_flip_gamma"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& field : schedule_fields())
+      if (field.story_motion) out.push_back(field.key);
+    return out;
+  }();
   return names;
 }
 
@@ -274,9 +262,9 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   s.init_image = resolve(s.init_image, base_dir);
   check_image_file(r, "init_image", s.init_image);
   read_keyframe_images(r, s.keyframe_images, base_dir);
-  r.read_object("motion", [&](JsonReader& o) { read_motion(o, s.motion, base_dir); });
-  r.read_object("generation", [&](JsonReader& o) { read_generation(o, s.generation, base_dir); });
-  r.read_object("seed", [&](JsonReader& o) { read_seed(o, s.seed); });
+  r.read_object("motion", [&](JsonReader& o) { read_motion(o, s, base_dir); });
+  r.read_object("generation", [&](JsonReader& o) { read_generation(o, s, base_dir); });
+  r.read_object("seed", [&](JsonReader& o) { read_seed(o, s); });
   r.read_object("model", [&](JsonReader& o) { read_model(o, s.model); });
   r.read_object("output", [&](JsonReader& o) { read_output(o, s.output, base_dir); });
   r.read_object("zoom", [&](JsonReader& o) {
@@ -357,29 +345,18 @@ json to_json(const RenderSettings& s) {
       {"init_image", s.init_image},
       {"keyframe_images", keyframe_images_json(s.keyframe_images)},
       {"motion",
-       {{"angle", m.angle}, {"zoom", m.zoom}, {"translation_x", m.translation_x}, {"translation_y", m.translation_y},
-        {"translation_z", m.translation_z}, {"transform_center_x", m.transform_center_x},
-        {"transform_center_y", m.transform_center_y}, {"rotation_3d_x", m.rotation_3d_x},
-        {"rotation_3d_y", m.rotation_3d_y}, {"rotation_3d_z", m.rotation_3d_z},
-        {"enable_perspective_flip", m.enable_perspective_flip}, {"flip_drops_translation", m.flip_drops_translation},
-        {"perspective_flip_theta", m.perspective_flip_theta},
-        {"perspective_flip_phi", m.perspective_flip_phi}, {"perspective_flip_gamma", m.perspective_flip_gamma},
-        {"perspective_flip_fv", m.perspective_flip_fv}, {"fov", m.fov}, {"near", m.near}, {"far", m.far},
+       {{"enable_perspective_flip", m.enable_perspective_flip}, {"flip_drops_translation", m.flip_drops_translation},
         {"border", m.border}, {"padding_mode", m.padding_mode}, {"sampling_mode", m.sampling_mode},
         {"use_depth_warping", m.use_depth_warping}, {"depth_source", m.depth_source}, {"depth_path", m.depth_path},
         {"save_depth_maps", m.save_depth_maps}}},
       {"generation",
-       {{"denoise", g.denoise}, {"guidance", g.guidance}, {"steps", g.steps}, {"first_frame_steps", g.first_frame_steps},
-        {"noise", g.noise}, {"noise_type", g.noise_type}, {"perlin_octaves", g.perlin_octaves},
-        {"perlin_persistence", g.perlin_persistence}, {"contrast", g.contrast},
-        {"anti_blur",
-         {{"kernel", g.anti_blur.kernel}, {"sigma", g.anti_blur.sigma}, {"amount", g.anti_blur.amount},
-          {"threshold", g.anti_blur.threshold}}},
+       {{"first_frame_steps", g.first_frame_steps}, {"noise_type", g.noise_type}, {"perlin_octaves", g.perlin_octaves},
+        {"perlin_persistence", g.perlin_persistence},
         {"color_coherence", g.color_coherence}, {"color_coherence_image", g.color_coherence_image},
         {"color_reference", g.color_reference}, {"color_reference_every", g.color_reference_every},
         {"color_strength", g.color_strength},
         {"cadence", g.cadence}, {"init_denoise", g.init_denoise}}},
-      {"seed", {{"seed", s.seed.seed}, {"behavior", s.seed.behavior}, {"iter_n", s.seed.iter_n}, {"schedule", s.seed.schedule}}},
+      {"seed", {{"seed", s.seed.seed}, {"behavior", s.seed.behavior}, {"iter_n", s.seed.iter_n}}},
       {"model", {{"dir", s.model.dir}, {"device", s.model.device}, {"dtype", s.model.dtype}, {"variant", s.model.variant}, {"sampler", s.model.sampler}, {"offload", s.model.offload}}},
       {"zoom",
        {{"factor", s.zoom.factor}, {"keyframes", s.zoom.keyframes}, {"frames_per_keyframe", s.zoom.frames_per_keyframe},
@@ -388,6 +365,8 @@ json to_json(const RenderSettings& s) {
                   {"soundtrack", s.output.soundtrack}, {"soundtrack_offset", s.output.soundtrack_offset},
                   {"interpolate", s.output.interpolate}}},
   };
+  // Every schedule of the table, in its section (generation.anti_blur nests).
+  for (const auto& field : schedule_fields()) field.section_in(out)[field.key] = field.text_of(s);
   if (!s.story_motion.fields.empty())
     out["story_motion"] = {{"mode", s.story_motion.mode}, {"transition", s.story_motion.transition}, {"fields", s.story_motion.fields}};
   if (!s.story.empty()) {

@@ -2,6 +2,8 @@
 // dicts, linear and step transitions) and deforum.py (prompt start frames, max_frames).
 #include "animation/render/story.h"
 
+#include "animation/render/schedule_fields.h"
+
 #include "base/json_reader.h"
 #include "base/errors.h"
 
@@ -37,19 +39,6 @@ std::string schedule_from_keys(const std::map<int, std::string>& keys) {
   return out;
 }
 
-std::string* motion_field(MotionSettings& m, const std::string& name) {
-  if (name == "angle") return &m.angle;
-  if (name == "translation_x") return &m.translation_x;
-  if (name == "translation_y") return &m.translation_y;
-  if (name == "translation_z") return &m.translation_z;
-  if (name == "rotation_3d_x") return &m.rotation_3d_x;
-  if (name == "rotation_3d_y") return &m.rotation_3d_y;
-  if (name == "rotation_3d_z") return &m.rotation_3d_z;
-  if (name == "perspective_flip_theta") return &m.perspective_flip_theta;
-  if (name == "perspective_flip_phi") return &m.perspective_flip_phi;
-  if (name == "perspective_flip_gamma") return &m.perspective_flip_gamma;
-  return nullptr;
-}
 
 }  // namespace
 
@@ -110,7 +99,7 @@ RenderSettings expand_story(const RenderSettings& settings, const MotionPresetLo
   out.animation_mode = all_2d ? "2D" : "3D";
   if (any_flip) out.motion.enable_perspective_flip = true;
   for (const auto& [name, frames] : keys)
-    if (std::string* field = motion_field(out.motion, name)) *field = schedule_from_keys(frames);
+    if (const ScheduleField* field = story_motion_field(name)) field->text(out) = schedule_from_keys(frames);
   out.story.clear();
   return out;
 }
