@@ -1,23 +1,22 @@
-// Follows A1111 sd-webui-deforum scripts/deforum_helpers/render.py (render_animation: the
-// turbo_prev/turbo_next cadence buffers and the per-frame chain), with two deliberate changes:
-// the last cadence block is emitted instead of dropped (spec deforum.md 3.11), and the run
-// state is journaled after every frame instead of being guessed from files on resume (1.16).
+// A render from start to video: checks and the run folder first, then the one scaffold every
+// animation mode runs on (frame_maker.h). Follows A1111 sd-webui-deforum
+// scripts/deforum_helpers/render.py (render_animation), journaling the run state after every
+// frame instead of guessing it from files on resume (spec deforum.md 1.16).
 #include "animation/render/render_loop.h"
 
-#include "animation/render/first_frame.h"
+#include "animation/render/deforum_frames.h"
+#include "animation/render/frame_maker.h"
 
 #include "base/fault_point.h"
 #include "animation/ops/image_convert.h"
-#include "animation/render/depth_provider.h"
 #include "animation/render/frame_ops.h"
 #include "animation/render/frame_params.h"
-#include "animation/render/prompt_blend.h"
 #include "animation/render/render_video.h"
 #include "animation/render/render_warnings.h"
 #include "animation/render/run_folder.h"
 #include "animation/render/run_state.h"
 #include "animation/render/seed_sequence.h"
-#include "animation/render/zoom_render.h"
+#include "animation/render/zoom_frames.h"
 #include "animation/video/video_writer.h"
 #include "base/errors.h"
 
@@ -160,25 +159,22 @@ std::vector<std::string> Render::pending_prompts() const {
   return prompt_texts(impl_->params, from, static_cast<int>(impl_->params.size()));
 }
 
+// The one scaffold of every mode: progress, cancellation, and after every frame its PNG, the
+// streamed video and the journal.
 RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks) {
   Impl& impl = *impl_;
   const RenderSettings& s = impl.settings;
   RunState& state = impl.state;
   const int total = s.frames;
-  const int cadence = s.animation_mode == "Interpolation" ? 1 : s.generation.cadence;
   auto say = [&](const std::string& line) {
     if (callbacks.on_message) callbacks.on_message(line);
   };
 
-  FrameOperations frame_ops(s);
-  std::optional<DepthMapWriter> depth_maps;
-  if (s.motion.save_depth_maps && frame_ops.uses_depth()) depth_maps.emplace(impl.folder.dir() + "/depth");
-  if (!state.color_reference.empty()) frame_ops.set_color_reference(state.color_reference);
-  else if (!impl.color_image.empty()) frame_ops.set_color_reference(impl.color_image);
-
-  SeedSequence seeds(parse_seed_behavior(s.seed.behavior), s.seed.seed, s.seed.iter_n,
-                     [&](int frame) { return impl.params[static_cast<std::size_t>(frame)].seed_schedule; });
-  if (state.next_frame > 0) seeds.restore(state.seed);
+  std::unique_ptr<FrameMaker> maker =
+      s.animation_mode == "zoom"
+          ? make_zoom_frames(ZoomInputs{s, impl.params, impl.init_image, impl.color_image})
+          : make_deforum_frames(DeforumInputs{s, impl.params, impl.init_image, impl.color_image, impl.keyframe_images}, state,
+                                impl.folder.dir());
 
   RenderResult result;
   result.run_dir = impl.folder.dir();
@@ -187,112 +183,44 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   // Settings that would do nothing are named before the first frame (never silently).
   if (state.next_frame < total) {
     for (const std::string& warning : render_warnings(s, impl.params, backend.name() != "preview")) say("warning: " + warning);
-    for (const std::string& warning : frame_ops.warnings()) say("warning: " + warning);
+    for (const std::string& warning : maker->warnings()) say("warning: " + warning);
   }
-
-  auto finish_video = [&](RenderVideo* video) {
-    if (!video) return;
-    result.video_path = video->finish();
-    say("video: " + result.video_path);
-  };
-
-  if (s.animation_mode == "zoom") {
-    render_zoom_frames(ZoomRenderInputs{s, impl.params, impl.folder, impl.init_image, impl.color_image}, state, backend,
-                       callbacks);
-    finish_video(RenderVideo::open(s, impl.folder, total).get());
-    return result;
-  }
-
-  if (state.next_frame < total) backend.prepare(prompt_texts(impl.params, state.next_frame, total), impl.folder.dir());
-
-  // Frames stream into the encoder as they are made; the PNGs stay the record --resume reads.
-  std::unique_ptr<RenderVideo> video = RenderVideo::open(s, impl.folder, state.next_frame);
 
   RenderProgress progress;
   progress.total_frames = total;
   progress.first_frame = state.next_frame;
-  auto report = [&]() {
+  FrameContext context{state, impl.folder, backend, progress, {}, {}};
+  context.report = [&]() {
     if (callbacks.on_progress && !callbacks.on_progress(progress))
       throw Cancelled("render stopped at frame " + std::to_string(progress.frame) + "; continue with --resume " + impl.folder.dir());
   };
+  context.on_step = [&](int step, int total_steps) {
+    progress.step = step;
+    progress.total_steps = total_steps;
+    return !callbacks.on_progress || callbacks.on_progress(progress);
+  };
+  maker->prepare(context);
 
-  if (state.next_frame > 0 && state.next_frame < total && !state.turbo_next)
-    throw FileError(impl.folder.state_dir() + ": expected the journal's frame buffer to resume at frame " +
-                    std::to_string(state.next_frame) + ", got none");
+  // Frames stream into the encoder as they are made; the PNGs stay the record --resume reads.
+  std::unique_ptr<RenderVideo> video = RenderVideo::open(s, impl.folder, state.next_frame);
   for (int j = state.next_frame; j < total; ++j) {
-    const FrameParams& params = impl.params[static_cast<std::size_t>(j)];
     progress.frame = j;
     progress.step = progress.total_steps = 0;
-    const auto keyframe_image = impl.keyframe_images.find(j);
-    const bool from_image = keyframe_image != impl.keyframe_images.end();
-    // Interpolation mode: every frame from its (blended) prompts alone, no warp, no cadence.
-    const bool interpolation = s.animation_mode == "Interpolation";
-    progress.diffused = j % cadence == 0 || from_image || interpolation;
     progress.frame_written = false;
-
-    if (progress.diffused) {
-      DiffusionRequest request = diffusion_request(s, params, j, seeds.take(j));
-      state.last_seed = request.seed;
-      StepProgress on_step = [&](int step, int total_steps) {
-        progress.step = step;
-        progress.total_steps = total_steps;
-        return !callbacks.on_progress || callbacks.on_progress(progress);
-      };
-
-      cv::Mat output;
-      if (j == 0 || interpolation) {
-        output = render_first_frame(backend, frame_ops, j == 0 ? impl.init_image : cv::Mat(), s, request, on_step);
-      } else if (from_image) {
-        // A story segment's own start: diffused from its image as frame 0 is; no tween across it.
-        output = render_first_frame(backend, frame_ops, keyframe_image->second, s, request, on_step);
-        state.turbo_next.reset();
-      } else {
-        request.denoise = params.denoise;
-        const CadenceBuffer& previous = *state.turbo_next;  // the last diffused frame, warped up to j-1
-        cv::Mat warped = frame_ops.warp(previous.image, params, j);
-        cv::Mat init = frame_ops.prepare_init(warped, params, request.seed);
-        output = quantize_to_8bit(frame_ops.match_output(backend.next_frame(init, request, on_step)));
-      }
-      state.turbo_prev = state.turbo_next;
-      state.turbo_next = CadenceBuffer{output, j};
-      state.seed = seeds.state();
-    }
-
-    // Cadence tween (A1111 render.py): both buffers follow the motion up to frame j, then blend.
-    // Their 3D warps share one depth, predicted on turbo_next before it moves (as Deforum does).
-    double tween = static_cast<double>(j % cadence + 1) / cadence;
-    // A buffer that takes no part in the blend (tween 1) is not worth a depth prediction.
-    const bool prev_moves = state.turbo_prev && j > state.turbo_prev->index && !(frame_ops.uses_depth() && tween >= 1.0);
-    const bool next_moves = j > state.turbo_next->index;
-    cv::Mat tween_depth;
-    const bool tween_has_depth = (prev_moves || next_moves) && frame_ops.uses_depth();
-    if (tween_has_depth) tween_depth = frame_ops.depth_for(state.turbo_next->image, j);
-    const cv::Mat* shared_depth = tween_has_depth ? &tween_depth : nullptr;
-    if (prev_moves) state.turbo_prev = CadenceBuffer{frame_ops.warp(state.turbo_prev->image, params, j, shared_depth), j};
-    if (next_moves) state.turbo_next = CadenceBuffer{frame_ops.warp(state.turbo_next->image, params, j, shared_depth), j};
-    // save_depth_maps: a tween's own depth; a diffused frame's depth predicted on its output.
-    if (depth_maps) {
-      if (!tween_has_depth) frame_ops.depth_for(state.turbo_next->image, j);
-      depth_maps->write(frame_ops.last_raw_depth(), j);
-    }
-    cv::Mat frame;
-    if (state.turbo_prev && tween < 1.0)
-      cv::addWeighted(state.turbo_prev->image, 1.0 - tween, state.turbo_next->image, tween, 0.0, frame);
-    else
-      frame = state.turbo_next->image;
-
-    cv::Mat frame8 = ops::to_u8_rgb(frame);
+    const cv::Mat frame = maker->make(j, context);
+    const cv::Mat frame8 = ops::to_u8_rgb(frame);
     impl.folder.write_frame(j, frame8);
     if (video) video->add(frame8);
     state.next_frame = j + 1;
-    frame_ops.observe_output(frame, j);
-    state.color_reference = frame_ops.color_reference();
+    maker->written(j, frame, context);
     save_run_state(impl.folder, state);
     progress.frame_written = true;
-    report();
+    context.report();
   }
-
-  finish_video(video.get());
+  if (video) {
+    result.video_path = video->finish();
+    say("video: " + result.video_path);
+  }
   return result;
 }
 

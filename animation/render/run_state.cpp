@@ -20,7 +20,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-constexpr int kJournalVersion = 2;
+// Version 3 added zoom_keyframes_done (zoom clips kept a journal of their own before); version 2
+// journals read as having made no zoom keyframe.
+constexpr int kJournalVersion = 3;
+constexpr int kOldestJournalVersion = 2;
 constexpr const char* kMagic = "K3JOURNAL";
 // The JSON part holds a few integers: anything longer is not a journal of ours.
 constexpr std::size_t kMaxHeaderBytes = 1 << 16;
@@ -43,6 +46,7 @@ std::string journal_bytes(const RunState& state) {
       {"total_frames", state.total_frames},
       {"seed", {{"seed", state.seed.seed}, {"diffused", state.seed.diffused}, {"rng_state", state.seed.rng_state}}},
       {"last_seed", state.last_seed},
+      {"zoom_keyframes_done", state.zoom_keyframes_done},
       {"buffers", buffers},
   };
   std::string text = header.dump();
@@ -60,8 +64,9 @@ RunState parse_journal(const std::string& bytes, const std::string& where) {
   if (newline == std::string::npos || std::sscanf(first.c_str(), "%15s %d %zu", magic, &version, &header_size) != 3 ||
       std::string(magic) != kMagic)
     throw FileError(where + ": expected a k3anim run journal (" + kMagic + "), got something else");
-  if (version != kJournalVersion)
-    throw FileError(where + ": expected journal version " + std::to_string(kJournalVersion) + ", got " + std::to_string(version));
+  if (version < kOldestJournalVersion || version > kJournalVersion)
+    throw FileError(where + ": expected journal version " + std::to_string(kOldestJournalVersion) + " to " +
+                    std::to_string(kJournalVersion) + ", got " + std::to_string(version));
   if (header_size > kMaxHeaderBytes || header_size > bytes.size() - newline - 1)
     throw FileError(where + ": expected a journal header of at most " + std::to_string(kMaxHeaderBytes) +
                     " bytes inside the file, got " + std::to_string(header_size));
@@ -75,6 +80,9 @@ RunState parse_journal(const std::string& bytes, const std::string& where) {
     state.seed.diffused = seed.at("diffused").get<std::int64_t>();
     state.seed.rng_state = seed.at("rng_state").get<std::uint64_t>();
     state.last_seed = header.at("last_seed").get<std::uint64_t>();
+    state.zoom_keyframes_done = header.value("zoom_keyframes_done", 0);
+    if (state.zoom_keyframes_done < 0)
+      throw FileError(where + ": expected zoom_keyframes_done >= 0, got " + std::to_string(state.zoom_keyframes_done));
     std::size_t pos = newline + 1 + header_size;
     for (const json& entry : header.at("buffers")) {
       const std::string name = entry.at("name").get<std::string>();
@@ -86,8 +94,7 @@ RunState parse_journal(const std::string& bytes, const std::string& where) {
     }
     if (pos != bytes.size())
       throw FileError(where + ": expected " + std::to_string(pos) + " bytes, got " + std::to_string(bytes.size()));
-    // (Zoom clips keep their frames in their own journal: the frame buffer is checked by the
-    // 2D/3D loop that needs it.)
+    // (The frame buffer is checked by the mode that needs it: zoom clips have none.)
     if (state.next_frame < 0 || state.next_frame > state.total_frames)
       throw FileError(where + ": expected 0 <= next_frame <= total_frames, got next_frame " +
                       std::to_string(state.next_frame) + " of " + std::to_string(state.total_frames));

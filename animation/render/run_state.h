@@ -29,6 +29,9 @@ struct RunState {
   std::optional<CadenceBuffer> turbo_next;
   cv::Mat color_reference;            // empty until captured
   std::uint64_t last_seed = 0;        // seed of the last diffused frame (reported)
+  // Zoom clips: keyframes made and kept in state/ (the seed above is then the keyframes' own
+  // sequence, which the frames that follow do not use).
+  int zoom_keyframes_done = 0;
 };
 
 // Writes the whole state (numbers and float buffers, bit for bit) as one file, atomically.
