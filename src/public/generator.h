@@ -35,7 +35,7 @@ struct GeneratorOptions {
   std::string variant = "";       // "" = prefer plain files, "fp16" = prefer *.fp16.safetensors
   // "ddpm" (diffusers default), "ddim" (deterministic) or "original" (ai-forever's sampler:
   // its own timestep list, dynamic thresholding, eta; spec 6.1) or "flash" (Kandinsky 3.1
-  // Flash: 4 fixed steps, no guidance; see src/sampling/original_sampler.h).
+  // Flash: 4 fixed steps, no guidance; see src/sampling/flash_sampler.h).
   std::string sampler = "ddpm";
   double ddim_eta = 0.0;           // DDIM's eta
   double original_eta = 1.0;       // the original sampler's eta (its default)

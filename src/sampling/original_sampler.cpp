@@ -29,13 +29,7 @@ void OriginalSampler::set_timesteps(int num_inference_steps) {
   num_inference_steps_ = static_cast<int>(timesteps_.size());
 }
 
-int64_t OriginalSampler::previous_timestep(int64_t t) const {
-  auto it = std::find(timesteps_.begin(), timesteps_.end(), t);
-  if (it == timesteps_.end())
-    throw ConfigError("original sampler: expected a timestep of its list, got " + std::to_string(t));
-  ++it;
-  return it == timesteps_.end() ? 0 : *it;
-}
+int64_t OriginalSampler::previous_timestep(int64_t t) const { return next_listed_timestep(t); }
 
 bool OriginalSampler::step_draws_noise(int64_t t) const { return eta_ > 0.0 && previous_timestep(t) != 0; }
 
@@ -66,31 +60,6 @@ StepOutput OriginalSampler::step(const torch::Tensor& model_output, int64_t t, c
     prev_sample = prev_sample + sigma * noise.to(options);
   }
   return {prev_sample, x0};
-}
-
-void FlashSampler::set_timesteps(int) {
-  timesteps_.clear();
-  for (int64_t t = 979; t > 0; t -= 250) timesteps_.push_back(t);
-  num_inference_steps_ = static_cast<int>(timesteps_.size());
-}
-
-int64_t FlashSampler::previous_timestep(int64_t t) const {
-  auto it = std::find(timesteps_.begin(), timesteps_.end(), t);
-  if (it == timesteps_.end()) throw ConfigError("flash sampler: expected a timestep of its list, got " + std::to_string(t));
-  ++it;
-  return it == timesteps_.end() ? 0 : *it;
-}
-
-StepOutput FlashSampler::step(const torch::Tensor& model_output, int64_t t, const torch::Tensor& sample,
-                              const torch::Tensor& noise) const {
-  const double ac = alphas_cumprod_[t].item<double>();
-  auto x0 = (sample - std::sqrt(1.0 - ac) * model_output) / std::sqrt(ac);
-  const int64_t next = previous_timestep(t);
-  if (next == 0) return {x0, x0};
-  if (!noise.defined()) throw ConfigError("flash sampler: expected a noise tensor for step " + std::to_string(t) + ", got none");
-  const double ac_next = alphas_cumprod_[next].item<double>();
-  auto renoised = std::sqrt(ac_next) * x0 + std::sqrt(1.0 - ac_next) * noise.to(sample.options());
-  return {renoised, x0};
 }
 
 }  // namespace k3

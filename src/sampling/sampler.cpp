@@ -6,6 +6,7 @@
 #include "src/sampling/ddim_scheduler.h"
 #include "src/sampling/ddpm_scheduler.h"
 #include "base/errors.h"
+#include "src/sampling/flash_sampler.h"
 #include "src/sampling/original_sampler.h"
 
 #include <algorithm>
@@ -124,6 +125,13 @@ torch::Tensor randn_like_diffusers(at::IntArrayRef shape, at::Generator& generat
                                    torch::Device device) {
   auto drawn = torch::randn(shape, generator, torch::TensorOptions().dtype(dtype).device(generator.device()));
   return drawn.device() == device ? drawn : drawn.to(device);
+}
+
+int64_t Sampler::next_listed_timestep(int64_t t) const {
+  auto it = std::find(timesteps_.begin(), timesteps_.end(), t);
+  if (it == timesteps_.end()) throw ConfigError(name() + " sampler: expected a timestep of its list, got " + std::to_string(t));
+  ++it;
+  return it == timesteps_.end() ? 0 : *it;
 }
 
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SchedulerConfig& config, double eta,

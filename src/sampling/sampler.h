@@ -64,6 +64,9 @@ class Sampler {
   torch::Tensor betas_, alphas_, alphas_cumprod_;  // float32 CPU
   std::vector<int64_t> timesteps_;
   int num_inference_steps_ = 0;
+  // Samplers with a fixed list (original, flash): the entry after `t`, 0 after the last one;
+  // ConfigError naming the sampler for a `t` not in the list.
+  int64_t next_listed_timestep(int64_t t) const;
   // ac[t] as a 0-d float32 tensor (1.0 when t < 0 and `one_below_zero`, else ac[0] below zero).
   torch::Tensor alpha_cumprod_at(int64_t t, const torch::Tensor& below_zero) const;
 };
