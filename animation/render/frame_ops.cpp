@@ -1,5 +1,5 @@
-// Follows A1111 sd-webui-deforum scripts/deforum_helpers/render.py (the per-frame chain) and
-// animation.py (anim_frame_warp: 2D, or perspective flip then 3D).
+// Follows A1111 sd-webui-deforum scripts/deforum_helpers/render.py (the per-frame chain); the
+// motion itself is frame_motion.h's.
 #include "animation/render/frame_ops.h"
 
 #include "animation/ops/anti_blur.h"
@@ -9,26 +9,19 @@
 #include "animation/ops/depth_source.h"
 #include "animation/ops/init_chain.h"
 #include "animation/ops/noise.h"
-#include "animation/ops/perspective_flip.h"
-#include "animation/ops/sampling.h"
-#include "animation/ops/warp_2d.h"
-#include "animation/ops/warp_3d.h"
 #include "animation/render/depth_provider.h"
+#include "animation/render/frame_motion.h"
 
 #include <optional>
 
 namespace k3::anim {
 
 struct FrameOperations::Impl {
-  std::string mode;
-  bool flip = false;
-  bool flip_drops_translation = false;
-  ops::SamplingOptions sampling_2d;
-  ops::SamplingOptions sampling_3d;
   ops::ColorSpace color_space = ops::ColorSpace::None;
   ops::NoiseType noise_type = ops::NoiseType::Perlin;
   ops::PerlinOptions perlin;
   std::unique_ptr<ops::DepthSource> depth;
+  std::unique_ptr<FrameMotion> motion;
   bool uses_depth = false;
   std::optional<ops::ColorReference> reference;
   bool rolling_reference = false;
@@ -39,14 +32,6 @@ struct FrameOperations::Impl {
 };
 
 FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_unique<Impl>()) {
-  auto& m = s.motion;
-  impl_->mode = s.animation_mode;
-  impl_->flip = m.enable_perspective_flip;
-  impl_->flip_drops_translation = m.flip_drops_translation;
-  // 2D warps sample bilinearly with the `border` mode (cv2.warpPerspective defaults);
-  // 3D samples with sampling_mode and padding_mode (torch grid_sample in Deforum).
-  impl_->sampling_2d = {ops::parse_border_mode(m.border), ops::Interpolation::Bilinear};
-  impl_->sampling_3d = {ops::parse_border_mode(m.padding_mode), ops::parse_interpolation(m.sampling_mode)};
   impl_->color_space = ops::parse_color_space(s.generation.color_coherence);
   impl_->rolling_reference = s.generation.color_reference == "previous";
   impl_->reference_every = s.generation.color_reference_every;
@@ -55,7 +40,8 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   impl_->perlin.octaves = s.generation.perlin_octaves;
   impl_->perlin.persistence = s.generation.perlin_persistence;
   impl_->depth = make_depth_source(s, impl_->warnings);
-  impl_->uses_depth = s.animation_mode == "3D" && m.depth_source != "none";
+  impl_->motion = make_frame_motion(s, *impl_->depth);
+  impl_->uses_depth = s.animation_mode == "3D" && s.motion.depth_source != "none";
 }
 
 FrameOperations::~FrameOperations() = default;
@@ -69,37 +55,7 @@ cv::Mat FrameOperations::depth_for(const cv::Mat& image, int frame_index) { retu
 const cv::Mat& FrameOperations::last_raw_depth() const { return impl_->depth->last_raw(); }
 
 cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int frame_index, const cv::Mat* given_depth) {
-  std::optional<ops::PerspectiveFlip> flip;
-  if (impl_->flip) flip = ops::PerspectiveFlip{p.flip_theta, p.flip_phi, p.flip_gamma, p.flip_fv, true};
-  if (impl_->mode == "2D") {
-    ops::Warp2D w;
-    w.angle = p.angle;
-    w.zoom = p.zoom;
-    w.translation_x = p.translation_x;
-    w.translation_y = p.translation_y;
-    w.center_x = p.transform_center_x;
-    w.center_y = p.transform_center_y;
-    w.perspective_flip = flip;
-    w.drop_translation_with_flip = impl_->flip_drops_translation;
-    return ops::warp_2d(image, w, impl_->sampling_2d);
-  }
-  if (impl_->mode == "3D") {
-    // Deforum predicts the depth on the unwarped frame, before the perspective flip.
-    cv::Mat depth = given_depth ? *given_depth : impl_->depth->depth_for(image, frame_index);
-    cv::Mat source = flip ? ops::perspective_flip(image, *flip, impl_->sampling_2d) : image;
-    ops::Warp3D w;
-    w.translation_x = p.translation_x;
-    w.translation_y = p.translation_y;
-    w.translation_z = p.translation_z;
-    w.rotation_x = p.rotation_3d_x;
-    w.rotation_y = p.rotation_3d_y;
-    w.rotation_z = p.rotation_3d_z;
-    w.fov = p.fov;
-    w.near = p.near;
-    w.far = p.far;
-    return ops::warp_3d(source, depth, w, impl_->sampling_3d);
-  }
-  return image.clone();
+  return impl_->motion->warp(image, p, frame_index, given_depth);
 }
 
 cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& p, std::uint64_t seed) {
