@@ -60,7 +60,7 @@ cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int fr
 
 cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& p, std::uint64_t seed) {
   ops::InitChain steps;
-  if (impl_->color_space != ops::ColorSpace::None && impl_->reference && impl_->reference->has_reference())
+  if (impl_->color_space != ops::ColorSpace::None && impl_->reference)
     steps.colors = &impl_->reference->template_for(impl_->color_space);
   steps.color_strength = impl_->color_strength;
   steps.contrast = p.contrast;
@@ -75,7 +75,7 @@ cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& 
 }
 
 cv::Mat FrameOperations::match_output(const cv::Mat& generated) {
-  if (impl_->color_space == ops::ColorSpace::None || !impl_->reference || !impl_->reference->has_reference() ||
+  if (impl_->color_space == ops::ColorSpace::None || !impl_->reference ||
       impl_->color_strength <= 0.0)
     return generated;
   return ops::match_colors(generated, impl_->reference->template_for(impl_->color_space), impl_->color_strength);
@@ -91,7 +91,7 @@ bool FrameOperations::uses_color_reference() const {
 }
 
 void FrameOperations::set_color_reference(const cv::Mat& reference_rgb) {
-  impl_->reference = ops::ColorReference::fixed_image(reference_rgb);
+  impl_->reference.emplace(reference_rgb);
 }
 
 const cv::Mat& FrameOperations::color_reference() const {

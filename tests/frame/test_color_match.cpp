@@ -133,36 +133,17 @@ TEST_CASE("colour matching: None, strength blend, parse names", "[unit]") {
   CHECK_THROWS_WITH(parse_color_space("lab"), Catch::Contains("expected one of") && Catch::Contains("\"lab\""));
 }
 
-TEST_CASE("ColorReference decides when the reference changes", "[unit]") {
-  const cv::Mat a = k3::test::random_test_image(8, 8, 1), b = k3::test::random_test_image(8, 8, 2);
-  SECTION("first frame: captured once, never refreshed") {
-    ColorReference ref = ColorReference::first_frame();
-    CHECK_FALSE(ref.has_reference());
-    CHECK_THROWS_AS(ref.template_for(ColorSpace::LAB), k3::ConfigError);
-    CHECK(ref.observe(a, 0));
-    CHECK_FALSE(ref.observe(b, 1));
-    CHECK_FALSE(ref.observe(b, 100));
-    CHECK(cv::norm(ref.image(), a, cv::NORM_INF) == 0.0);
-  }
-  SECTION("fixed image: never replaced") {
-    ColorReference ref = ColorReference::fixed_image(a);
-    CHECK(ref.has_reference());
-    CHECK_FALSE(ref.observe(b, 0));
-    CHECK(cv::norm(ref.image(), a, cv::NORM_INF) == 0.0);
-  }
-  SECTION("rolling: every N frames, and the cached template follows") {
-    ColorReference ref = ColorReference::rolling(3);
-    CHECK(ref.observe(a, 0));
-    const double first_max = ref.template_for(ColorSpace::RGB).eight_bit.channels[0].values.back();
-    CHECK_FALSE(ref.should_update(1));
-    CHECK_FALSE(ref.observe(b, 2));
-    CHECK(ref.should_update(3));
-    CHECK(ref.observe(b, 3));
-    CHECK(cv::norm(ref.image(), b, cv::NORM_INF) == 0.0);
-    const double second_max = ref.template_for(ColorSpace::RGB).eight_bit.channels[0].values.back();
-    CHECK(first_max != second_max);
-    CHECK_THROWS_AS(ColorReference::rolling(0), k3::ConfigError);
-  }
+TEST_CASE("ColorReference keeps a copy and analyses it once per colour space", "[unit]") {
+  cv::Mat a = k3::test::random_test_image(8, 8, 1);
+  const cv::Mat original = a.clone();
+  ColorReference ref(a);
+  a.setTo(cv::Scalar::all(0));  // the caller's image may change: the reference does not
+  CHECK(cv::norm(ref.image(), original, cv::NORM_INF) == 0.0);
+  const ColorTemplate* rgb = &ref.template_for(ColorSpace::RGB);
+  CHECK(&ref.template_for(ColorSpace::RGB) == rgb);  // cached, not recomputed
+  CHECK(ref.template_for(ColorSpace::LAB).space == ColorSpace::LAB);
+  cv::Mat gray(8, 8, CV_8UC1, cv::Scalar(3));
+  CHECK_THROWS_AS(ColorReference(gray), k3::ConfigError);
 }
 
 TEST_CASE("binned histogram matching equals exact on 8-bit data and stays close otherwise", "[unit]") {
