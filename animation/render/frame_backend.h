@@ -1,6 +1,7 @@
 #pragma once
 // What makes a diffused frame from its prepared init: the Kandinsky 3 model, or the preview
 // backend that checks camera motion without one. The render loop knows only this interface.
+#include "base/progress.h"
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -32,7 +33,7 @@ struct DiffusionRequest {
 };
 
 // Per-step progress; return false to cancel (the backend then throws k3::Cancelled).
-using StepProgress = std::function<bool(int step, int total_steps)>;
+using StepProgress = StepCallback;
 
 class FrameBackend {
  public:

@@ -2,6 +2,7 @@
 // The torch-free facade of the Kandinsky 3.0 pipeline, as the renderer and the CLI use it.
 // Implemented in src/pipeline/generator.cpp on top of the libtorch pipeline.
 #include "base/image.h"
+#include "base/progress.h"
 #include "src/public/plan_extras.h"
 
 #include <cstdint>
@@ -11,9 +12,6 @@
 #include <vector>
 
 namespace k3 {
-
-// Per-run messages (loading times, the memory plan, settings without effect); never printed here.
-using MessageCallback = std::function<void(const std::string& message)>;
 
 struct GeneratorOptions {
   std::string model_dir;          // diffusers layout (model_index.json, unet/, movq/, ...)
@@ -68,9 +66,6 @@ struct GenerationRequest {
   // convolutions there; each pass grows the repainted region by 2 pixels). 0 = the mask as given.
   int mask_dilation = 0;
 };
-
-// Per-step progress; return false to cancel (the call then throws k3::Cancelled).
-using StepCallback = std::function<bool(int step, int total_steps)>;
 
 class Generator {
  public:
