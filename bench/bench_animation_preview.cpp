@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     render.run(*backend);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("%-20s %dx%d %d frames (cadence %d, %s): %.2f s, %.1f frames/s, %.1f ms/frame (video included)\n", name, size,
-                size, frames, settings.generation.cadence, settings.animation_mode.c_str(), seconds, frames / seconds,
+                size, frames, settings.generation.cadence, animation_mode_name(settings.animation_mode), seconds, frames / seconds,
                 1000 * seconds / frames);
   }
   std::error_code ec;

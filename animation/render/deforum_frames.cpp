@@ -31,7 +31,7 @@ class DeforumFrames final : public FrameMaker {
     else if (!in.color_image.empty()) frame_ops_.set_color_reference(in.color_image);
     if (state.next_frame > 0) seeds_.restore(state.seed);
     // Interpolation mode: every frame from its (blended) prompts alone, no warp, no cadence.
-    interpolation_ = s.animation_mode == "Interpolation";
+    interpolation_ = s.animation_mode == AnimationMode::Interpolation;
     cadence_ = interpolation_ ? 1 : s.generation.cadence;
   }
 

@@ -43,7 +43,7 @@ class ModelDepth final : public ops::DepthSource {
 
 std::unique_ptr<ops::DepthSource> make_depth_source(const RenderSettings& settings, std::vector<std::string>& warnings) {
   const auto& m = settings.motion;
-  if (settings.animation_mode != "3D" || m.depth_source == "none") return std::make_unique<ops::FlatDepth>();
+  if (settings.animation_mode != AnimationMode::ThreeD || m.depth_source == "none") return std::make_unique<ops::FlatDepth>();
   if (m.depth_path.empty()) return std::make_unique<ops::FlatDepth>();  // a model not named yet: render_warnings says so
   if (m.depth_source == "images") {
     ops::DepthImageOptions options;

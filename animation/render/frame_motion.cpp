@@ -84,8 +84,8 @@ class Motion3D final : public FrameMotion {
 }  // namespace
 
 std::unique_ptr<FrameMotion> make_frame_motion(const RenderSettings& s, ops::DepthSource& depth) {
-  if (s.animation_mode == "2D") return std::make_unique<Motion2D>(s.motion);
-  if (s.animation_mode == "3D") return std::make_unique<Motion3D>(s.motion, depth);
+  if (s.animation_mode == AnimationMode::TwoD) return std::make_unique<Motion2D>(s.motion);
+  if (s.animation_mode == AnimationMode::ThreeD) return std::make_unique<Motion3D>(s.motion, depth);
   return std::make_unique<NoMotion>();
 }
 

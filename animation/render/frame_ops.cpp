@@ -41,7 +41,7 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   impl_->perlin.persistence = s.generation.perlin_persistence;
   impl_->depth = make_depth_source(s, impl_->warnings);
   impl_->motion = make_frame_motion(s, *impl_->depth);
-  impl_->uses_depth = s.animation_mode == "3D" && s.motion.depth_source != "none";
+  impl_->uses_depth = s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != "none";
 }
 
 FrameOperations::~FrameOperations() = default;

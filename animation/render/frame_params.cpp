@@ -70,7 +70,7 @@ std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int
     auto schedule = sched::PromptSchedule::from_json(prompts);
     schedule.add_global_prompts("", s.negative_prompt);
     // Deforum's Interpolation mode blends each keyframe prompt into the next across the gap.
-    const int blend_frames = s.animation_mode == "Interpolation" ? -1 : s.prompt_blend_frames;
+    const int blend_frames = s.animation_mode == AnimationMode::Interpolation ? -1 : s.prompt_blend_frames;
     auto evaluated = schedule.evaluate(ctx, blend_frames);
     for (std::size_t i = 0; i < frames.size() && i < evaluated.size(); ++i) {
       auto& p = frames[i].prompt;

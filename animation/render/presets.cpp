@@ -1,6 +1,7 @@
 #include "animation/render/presets.h"
 
 #include "base/json_reader.h"
+#include "base/text.h"
 #include "base/errors.h"
 
 #include <nlohmann/json.hpp>

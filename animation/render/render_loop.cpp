@@ -112,7 +112,7 @@ Render Render::start(RenderSettings settings, const std::string& run_dir, const 
   // Everything that can be wrong is checked before the run folder exists.
   auto params = evaluate_frame_params(zoom_schedule_settings(settings), settings.seed.seed, source);
   FrameOperations check_ops(settings);
-  if (settings.animation_mode == "zoom") check_zoom_settings(settings);
+  if (settings.animation_mode == AnimationMode::Zoom) check_zoom_settings(settings);
   if (!settings.output.video.empty() && settings.output.write_video) check_output_location(settings.output.video);
   cv::Mat init_image, color_image;
   std::map<int, cv::Mat> keyframe_images;
@@ -155,7 +155,7 @@ std::vector<std::string> render_prompts(const RenderSettings& settings, const st
 
 std::vector<std::string> Render::pending_prompts() const {
   // Zoom clips use the parameters of their keyframes, which lie at or after the next frame too.
-  const int from = impl_->settings.animation_mode == "zoom" ? 0 : impl_->state.next_frame;
+  const int from = impl_->settings.animation_mode == AnimationMode::Zoom ? 0 : impl_->state.next_frame;
   return prompt_texts(impl_->params, from, static_cast<int>(impl_->params.size()));
 }
 
@@ -171,7 +171,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   };
 
   std::unique_ptr<FrameMaker> maker =
-      s.animation_mode == "zoom"
+      s.animation_mode == AnimationMode::Zoom
           ? make_zoom_frames(ZoomInputs{s, impl.params, impl.init_image, impl.color_image})
           : make_deforum_frames(DeforumInputs{s, impl.params, impl.init_image, impl.color_image, impl.keyframe_images}, state,
                                 impl.folder.dir());

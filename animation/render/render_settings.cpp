@@ -24,7 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kModes = {"2D", "3D", "None", "Interpolation", "zoom"};
 const std::vector<std::string> kSeedBehaviors = {"iter", "fixed", "random", "ladder", "alternate", "schedule"};
 const std::vector<std::string> kColorModes = {"None", "RGB", "HSV", "LAB", "Image"};
 const std::vector<std::string> kNoiseTypes = {"uniform", "perlin"};
@@ -252,7 +251,10 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   double duration = 0;
   r.read("duration", duration, 1e-3, 36000.0);
   if (has_duration && !has_frames && duration > 0) s.frames = std::max(1, static_cast<int>(std::lround(duration * s.fps)));
-  r.read_choice("animation_mode", s.animation_mode, kModes);
+  std::string mode = animation_mode_name(s.animation_mode);
+  r.read_choice("animation_mode", mode, animation_mode_names());
+  s.animation_mode = static_cast<AnimationMode>(
+      std::find(animation_mode_names().begin(), animation_mode_names().end(), mode) - animation_mode_names().begin());
   r.read_choice("interpolation", s.interpolation, kInterpolations);
   read_prompts(r, s.prompts);
   r.read("negative_prompt", s.negative_prompt);
@@ -276,7 +278,7 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
     o.read("denoise", s.zoom.denoise, 0.01, 1.0);
   });
   read_story(r, s.story, base_dir);
-  if (s.animation_mode == "zoom") {
+  if (s.animation_mode == AnimationMode::Zoom) {
     // The clip length follows from the keyframes; an explicit count may only cut it short.
     int zoom_frames = s.zoom.keyframes * s.zoom.frames_per_keyframe + 1;
     if (has_frames && s.frames > zoom_frames)
@@ -321,6 +323,16 @@ json keyframe_images_json(const std::map<int, std::string>& images) {
 }
 }  // namespace
 
+const std::vector<std::string>& animation_mode_names() {
+  // In the order of AnimationMode.
+  static const std::vector<std::string> names = {"2D", "3D", "None", "Interpolation", "zoom"};
+  return names;
+}
+
+const char* animation_mode_name(AnimationMode mode) {
+  return animation_mode_names()[static_cast<std::size_t>(mode)].c_str();
+}
+
 json to_json(const RenderSettings& s) {
   const auto& m = s.motion;
   const auto& g = s.generation;
@@ -336,7 +348,7 @@ json to_json(const RenderSettings& s) {
       {"height", s.height},
       {"fps", s.fps},
       {"frames", s.frames},
-      {"animation_mode", s.animation_mode},
+      {"animation_mode", animation_mode_name(s.animation_mode)},
       {"interpolation", s.interpolation},
       {"prompts", s.prompts},
       {"negative_prompt", s.negative_prompt},

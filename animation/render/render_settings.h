@@ -13,6 +13,13 @@ namespace k3::anim {
 
 constexpr int kPresetSchemaVersion = 1;
 
+// How frames move: Deforum's 2D and 3D warps, None (no motion), Interpolation (every frame from
+// its blended prompts alone), or an outpainted zoom clip. Strings only in files.
+enum class AnimationMode { TwoD, ThreeD, None, Interpolation, Zoom };
+// The spelling of presets: "2D", "3D", "None", "Interpolation", "zoom".
+const char* animation_mode_name(AnimationMode mode);
+const std::vector<std::string>& animation_mode_names();
+
 struct MotionSettings {
   std::string angle = "0:(0)";               // degrees per frame, counter-clockwise (2D)
   std::string zoom = "0:(1.0)";              // scale factor per frame, > 1 zooms in (2D)
@@ -140,7 +147,7 @@ struct RenderSettings {
   int height = 512;
   double fps = 12;
   int frames = 48;       // frame count (or "duration" in seconds in the file)
-  std::string animation_mode = "2D";  // 2D, 3D, None, Interpolation, zoom
+  AnimationMode animation_mode = AnimationMode::TwoD;
   std::string interpolation = "linear";  // keyframe interpolation of every schedule
   nlohmann::json prompts = nlohmann::json::object({{"0", "a beautiful landscape, highly detailed"}});
   std::string negative_prompt;   // appended to every frame's negative prompt (Deforum's animation_prompts_negative)

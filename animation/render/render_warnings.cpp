@@ -26,7 +26,7 @@ int sampler_timestep_count(const std::string& sampler, int steps) {
 // The frames that run the backend (every C-th; zoom clips diffuse keyframes instead).
 std::vector<int> diffused_frames(const RenderSettings& s) {
   std::vector<int> frames;
-  const int cadence = s.animation_mode == "Interpolation" ? 1 : s.generation.cadence;
+  const int cadence = s.animation_mode == AnimationMode::Interpolation ? 1 : s.generation.cadence;
   for (int j = 0; j < s.frames; j += cadence) frames.push_back(j);
   for (const auto& [frame, path] : s.keyframe_images)
     if (frame < s.frames && frame % cadence != 0) frames.push_back(frame);
@@ -54,10 +54,10 @@ int img2img_step_count(const std::string& sampler, int steps, double denoise) {
 
 std::vector<std::string> render_warnings(const RenderSettings& s, const std::vector<FrameParams>& params, bool model) {
   std::vector<std::string> out;
-  if (s.animation_mode == "3D" && s.motion.depth_source != "none" && s.motion.depth_path.empty())
+  if (s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != "none" && s.motion.depth_path.empty())
     out.push_back("motion.depth_source " + s.motion.depth_source +
                   ": no effect, motion.depth_path names no model folder, so every frame uses flat depth");
-  if (s.animation_mode == "2D" && s.motion.enable_perspective_flip && s.motion.flip_drops_translation) {
+  if (s.animation_mode == AnimationMode::TwoD && s.motion.enable_perspective_flip && s.motion.flip_drops_translation) {
     std::vector<int> moved;
     for (int j = 0; j < s.frames; ++j)
       if (params[static_cast<std::size_t>(j)].translation_x != 0 || params[static_cast<std::size_t>(j)].translation_y != 0)
@@ -70,13 +70,13 @@ std::vector<std::string> render_warnings(const RenderSettings& s, const std::vec
   if (g.color_coherence == "None" && (g.color_reference != "first_frame" || g.color_strength != 1.0))
     out.push_back("generation.color_reference/color_strength: no effect while generation.color_coherence is \"None\"");
   for (const auto& [frame, path] : s.keyframe_images)
-    if (frame >= s.frames || s.animation_mode == "zoom")
+    if (frame >= s.frames || s.animation_mode == AnimationMode::Zoom)
       out.push_back("keyframe_images." + std::to_string(frame) + ": not used (" +
-                    (s.animation_mode == "zoom" ? std::string("zoom clips start from init_image only")
+                    (s.animation_mode == AnimationMode::Zoom ? std::string("zoom clips start from init_image only")
                                                 : "the clip ends at frame " + std::to_string(s.frames - 1)) + ")");
   if (!model) return out;
   const std::string& sampler = s.model.sampler;
-  const bool zoom = s.animation_mode == "zoom";
+  const bool zoom = s.animation_mode == AnimationMode::Zoom;
   std::vector<int> unguided, no_step;
   bool guidance_set = false;
   for (int j : zoom ? std::vector<int>{} : diffused_frames(s)) {
@@ -84,7 +84,7 @@ std::vector<std::string> render_warnings(const RenderSettings& s, const std::vec
     if (p.guidance > 1.0) guidance_set = true;
     else unguided.push_back(j);
     const bool from_image = s.keyframe_images.count(j) != 0;
-    double denoise = j == 0 || s.animation_mode == "Interpolation" || from_image
+    double denoise = j == 0 || s.animation_mode == AnimationMode::Interpolation || from_image
                          ? ((j == 0 ? !s.init_image.empty() : from_image) ? s.generation.init_denoise : 1.0)
                          : p.denoise;
     if (img2img_step_count(sampler, p.steps, denoise) == 0) no_step.push_back(j);

@@ -96,7 +96,7 @@ RenderSettings expand_story(const RenderSettings& settings, const MotionPresetLo
   if (!issues.empty()) throw_json_problems("story", issues);
   out.prompts = prompts;
   out.frames = std::max(1, static_cast<int>(std::lround(elapsed * settings.fps)));
-  out.animation_mode = all_2d ? "2D" : "3D";
+  out.animation_mode = all_2d ? AnimationMode::TwoD : AnimationMode::ThreeD;
   if (any_flip) out.motion.enable_perspective_flip = true;
   for (const auto& [name, frames] : keys)
     if (const ScheduleField* field = story_motion_field(name)) field->text(out) = schedule_from_keys(frames);

@@ -40,7 +40,7 @@ void check_zoom_settings(const RenderSettings& s) {
 
 RenderSettings zoom_schedule_settings(const RenderSettings& settings) {
   RenderSettings out = settings;
-  if (settings.animation_mode == "zoom") out.frames = std::max(settings.frames, settings.zoom.keyframes + 1);
+  if (settings.animation_mode == AnimationMode::Zoom) out.frames = std::max(settings.frames, settings.zoom.keyframes + 1);
   return out;
 }
 

@@ -24,7 +24,7 @@ TEST_CASE("an empty preset takes every default", "[unit][render]") {
   auto s = parse_render_settings(json::object(), "empty.json");
   CHECK(s.width == 512);
   CHECK(s.frames == 48);
-  CHECK(s.animation_mode == "2D");
+  CHECK(s.animation_mode == k3::anim::AnimationMode::TwoD);
   CHECK(s.generation.denoise == "0:(0.35)");
   CHECK(s.generation.cadence == 1);
   CHECK(s.seed.behavior == "iter");

@@ -25,7 +25,7 @@ TEST_CASE("a story becomes prompts, frames and ramped motion schedules", "[unit]
   auto expanded = expand_story(parse_render_settings(preset, "story.json"), motion_preset);
   CHECK(expanded.story.empty());
   CHECK(expanded.frames == 25);
-  CHECK(expanded.animation_mode == "3D");
+  CHECK(expanded.animation_mode == k3::anim::AnimationMode::ThreeD);
   CHECK(expanded.prompts["0"] == "winter");
   CHECK(expanded.prompts["10"] == "spring --neg rain");
   CHECK(expanded.motion.translation_x == "0:(2), 10:(0)");
