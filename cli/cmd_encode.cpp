@@ -1,7 +1,8 @@
 // `k3anim encode RUN_DIR -o out.mp4`: builds a video from a run folder's PNG frames at any time
 // (Deforum's "stitch existing frames", scripts/deforum_helpers/video_audio_utilities.py).
 #include "animation/video/encoder_settings.h"
-#include "animation/video/run_folder_encoder.h"
+#include "animation/render/run_folder.h"
+#include "animation/video/frames_folder_encoder.h"
 #include "animation/video/video_writer.h"
 #include "cli/command.h"
 #include "base/errors.h"
@@ -45,7 +46,7 @@ k3::cli::RegisterCommand registration("encode", [](CLI::App& app) -> std::functi
     video.codec = o->codec.empty() ? k3::video::codec_from_extension(o->output) : o->codec;
     if (video.codec == "png") throw k3::ConfigError("--output: expected a video file (.mp4, .webm, .gif), got " + o->output);
     // An explicit --fps wins over the rate the run was rendered at.
-    video.fps = o->fps.empty() ? k3::video::run_folder_fps(o->run_dir) : k3::video::parse_frame_rate(o->fps, "--fps");
+    video.fps = o->fps.empty() ? k3::anim::run_folder_fps(o->run_dir) : k3::video::parse_frame_rate(o->fps, "--fps");
     video.crf = o->crf;
     video.preset = o->preset;
     video.audio_path = o->audio;

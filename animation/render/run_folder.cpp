@@ -169,4 +169,17 @@ std::string default_run_dir(const std::string& preset_name) {
   return "runs/" + safe + "-" + stamp;
 }
 
+video::FrameRate run_folder_fps(const std::string& run_dir, video::FrameRate fallback) {
+  const std::string settings = run_dir + "/settings.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(settings, ec)) return fallback;
+  const nlohmann::json json = read_bounded_json_file(settings);
+  if (!json.is_object() || !json.contains("fps")) return fallback;
+  const auto& fps = json["fps"];
+  const std::string what = settings + " key \"fps\"";
+  if (fps.is_number()) return video::frame_rate_from_double(fps.get<double>(), what);
+  if (fps.is_string()) return video::parse_frame_rate(fps.get<std::string>(), what);
+  throw ConfigError(what + ": expected a number or a string, got " + fps.dump());
+}
+
 }  // namespace k3::anim

@@ -3,6 +3,7 @@
 // (every output frame, lossless), state/ (the run-state journal and its image buffers) and
 // the video. Every file is written to a temporary name and renamed, so a killed run leaves
 // either the old or the new version of each file, never half of one.
+#include "animation/video/video_writer.h"
 #include "base/atomic_file.h"
 #include <opencv2/core.hpp>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,10 @@ void write_mat_atomically(const std::string& path, const cv::Mat& image);
 cv::Mat read_mat(const std::string& path);  // throws k3::FileError
 // The whole content of a file; throws k3::FileError.
 std::string read_whole_file(const std::string& path);
+
+// The frame rate a run was rendered at: RUN_DIR/settings.json key "fps" (a number or a string
+// such as "24000/1001") when present, else `fallback`.
+video::FrameRate run_folder_fps(const std::string& run_dir, video::FrameRate fallback = video::FrameRate{12, 1});
 
 class RunFolder {
  public:

@@ -1,6 +1,6 @@
 // Crash safety (a killed encode leaves no file at the final name, the frames stay) and
 // `k3anim encode RUN_DIR` rebuilding the video from those frames.
-#include "animation/video/run_folder_encoder.h"
+#include "animation/video/frames_folder_encoder.h"
 #include "animation/video/video_writer.h"
 #include "base/errors.h"
 #include "tests/video/video_test_util.h"
@@ -126,15 +126,3 @@ TEST_CASE("k3anim encode: --fps overrides settings.json, --interpolate 2 doubles
   CHECK_FALSE(fs::exists(run / "gap.mp4"));
 }
 
-TEST_CASE("run_folder_fps reads settings.json's fps as a number or a rational string", "[unit]") {
-  k3::test::TempDir run("video-fps");
-  CHECK(run_folder_fps(run.path).num == 12);
-  k3::test::write_file(run / "settings.json", R"({"fps": "24000/1001"})");
-  CHECK(run_folder_fps(run.path).den == 1001);
-  k3::test::write_file(run / "settings.json", R"({"fps": 29.97})");
-  CHECK(run_folder_fps(run.path).num == 30000);
-  k3::test::write_file(run / "settings.json", R"({"fps": true})");
-  CHECK_THROWS_AS(run_folder_fps(run.path), k3::ConfigError);
-  k3::test::write_file(run / "settings.json", R"({"fps": )");
-  CHECK_THROWS_AS(run_folder_fps(run.path), k3::FileError);
-}

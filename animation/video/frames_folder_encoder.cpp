@@ -1,10 +1,9 @@
 // Re-encoding a run's PNG frames, as Deforum's ffmpeg_stitch_video does from its image pattern
 // (scripts/deforum_helpers/video_audio_utilities.py), but through our own writer.
-#include "animation/video/run_folder_encoder.h"
+#include "animation/video/frames_folder_encoder.h"
 
 #include "base/errors.h"
 
-#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -49,24 +48,6 @@ std::vector<std::string> list_frame_files(const std::string& frames_dir) {
     throw k3::FileError("frames folder " + frames_dir + ": expected " + frame_file(frames_dir, static_cast<long>(files.size())) +
                         " after " + std::to_string(files.size()) + " frames, but it is missing while later frames exist");
   return files;
-}
-
-FrameRate run_folder_fps(const std::string& run_dir, FrameRate fallback) {
-  const fs::path settings = fs::path(run_dir) / "settings.json";
-  if (!fs::exists(settings)) return fallback;
-  std::ifstream in(settings);
-  nlohmann::json json;
-  try {
-    in >> json;
-  } catch (const nlohmann::json::exception& e) {
-    throw k3::FileError(settings.string() + ": expected JSON, " + e.what());
-  }
-  if (!json.is_object() || !json.contains("fps")) return fallback;
-  const auto& fps = json["fps"];
-  const std::string what = settings.string() + " key \"fps\"";
-  if (fps.is_number()) return frame_rate_from_double(fps.get<double>(), what);
-  if (fps.is_string()) return parse_frame_rate(fps.get<std::string>(), what);
-  throw k3::ConfigError(what + ": expected a number or a string, got " + fps.dump());
 }
 
 long encode_frames_folder(const std::string& frames_dir, VideoOptions options, const EncodeProgress& progress) {

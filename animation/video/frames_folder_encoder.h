@@ -1,7 +1,7 @@
 #pragma once
-// Builds a video from a run folder's frames (RUN_DIR/frames/000000.png, 000001.png, ...) at any
-// time: after a crash, a failed mux, or to re-encode with other settings (Deforum's
-// "stitch existing frames", scripts/deforum_helpers/video_audio_utilities.py).
+// Builds a video from a folder of numbered frames (000000.png, 000001.png, ...) at any time: after
+// a crash, a failed mux, or to re-encode with other settings (Deforum's "stitch existing frames",
+// scripts/deforum_helpers/video_audio_utilities.py). Knows nothing of run folders.
 #include "animation/video/video_writer.h"
 
 #include <functional>
@@ -13,10 +13,6 @@ namespace k3::video {
 // The contiguous frames 000000.png, 000001.png, ... of a folder, in order. Throws
 // k3::FileError when there are none, or when numbered frames exist after a gap.
 std::vector<std::string> list_frame_files(const std::string& frames_dir);
-
-// The frame rate a run was rendered at: RUN_DIR/settings.json key "fps" (a number or a string
-// such as "24000/1001") when present, else `fallback`.
-FrameRate run_folder_fps(const std::string& run_dir, FrameRate fallback = FrameRate{12, 1});
 
 // Called after each frame; returning false cancels (k3::Cancelled is thrown).
 using EncodeProgress = std::function<bool(long done, long total)>;
