@@ -13,7 +13,7 @@
 #include "animation/ops/image_convert.h"
 #include "animation/ops/lab_convert.h"
 #include "animation/ops/recycled_mat.h"
-#include "animation/ops/row_blocks.h"
+#include "animation/ops/row_loops.h"
 #include "base/errors.h"
 
 namespace k3::ops {

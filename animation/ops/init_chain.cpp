@@ -13,7 +13,7 @@
 #include "animation/ops/contrast.h"
 #include "animation/ops/image_convert.h"
 #include "animation/ops/recycled_mat.h"
-#include "animation/ops/row_blocks.h"
+#include "animation/ops/row_loops.h"
 
 namespace k3::ops {
 namespace {
@@ -42,7 +42,7 @@ class GainedRows {
     if (eight_bit_) matched_rows_u8(match_, first, last, block);
   }
 
-  void row(int r, const cv::Mat& block, int block_first, float* out, int count) const {
+  K3_ROW_LOOP void row(int r, const cv::Mat& block, int block_first, float* out, int count) const {
     if (eight_bit_) {
       const std::uint8_t* in = block.ptr<std::uint8_t>(r - block_first);
       for (int i = 0; i < count; ++i) out[i] = table_[in[i]];
@@ -68,8 +68,38 @@ class GainedRows {
   cv::Mat image_;
 };
 
+// The taps of the interior of one row, in registers: out[t] = sum_j k[j] * x[t + 3(j - R)] for
+// t in [begin, end). Fixed radii (the usual kernels 3, 5, 7) unroll; 0 takes `radius` instead.
+template <int FixedR>
+K3_ROW_LOOP void filter_interior(const float* x, float* out, int begin, int end, const float* k, int radius) {
+  const int r = FixedR > 0 ? FixedR : radius;
+  for (int t = begin; t < end; ++t) {
+    float sum = 0.f;
+    for (int j = 0; j <= 2 * r; ++j) sum += k[j] * x[t + 3 * (j - r)];
+    out[t] = sum;
+  }
+}
+
+// The vertical taps over the horizontally filtered rows around row r, and then anti_blur.cpp's
+// arithmetic: clip((amount+1)*x - amount*blurred, 0, 255), x kept where |x - blurred| is below
+// the threshold (never, at threshold 0). Ternaries so that the loop vectorises.
+template <int FixedR>
+K3_ROW_LOOP void blur_sharpen(const float* const* filtered, const float* x, float* out, int count, const float* k,
+                              int radius, float gain, float loss, float threshold) {
+  const int r = FixedR > 0 ? FixedR : radius;
+  for (int i = 0; i < count; ++i) {
+    float blurred = 0.f;
+    for (int j = 0; j <= 2 * r; ++j) blurred += k[j] * filtered[j][i];
+    float v = gain * x[i] + loss * blurred;
+    v = v < 0.f ? 0.f : v;
+    v = v > 255.f ? 255.f : v;
+    const float contrast = x[i] - blurred;
+    out[i] = (contrast < threshold && -contrast < threshold) ? x[i] : v;
+  }
+}
+
 // cv::GaussianBlur's separable kernel on float images (getGaussianKernel, CV_32F) and its
-// default border (reflect-101), applied to rows of interleaved RGB.
+// default border (reflect-101), on rows of interleaved RGB.
 struct Gaussian {
   int radius = 0;
   std::vector<float> k;
@@ -82,13 +112,11 @@ struct Gaussian {
   // out = the row x filtered along its `width` pixels.
   void horizontal(const float* x, float* out, int width) const {
     const int first = std::min(radius, width), last = std::max(first, width - radius);  // interior pixels
-    // Interior: each tap is a shifted multiply-add over the whole run, which vectorises.
-    for (int t = 3 * first; t < 3 * last; ++t) out[t] = k[radius] * x[t];
-    for (int j = 0; j < 2 * radius + 1; ++j) {
-      if (j == radius) continue;
-      const float kj = k[j];
-      const float* shifted = x + 3 * (j - radius);
-      for (int t = 3 * first; t < 3 * last; ++t) out[t] += kj * shifted[t];
+    switch (radius) {
+      case 1: filter_interior<1>(x, out, 3 * first, 3 * last, k.data(), radius); break;
+      case 2: filter_interior<2>(x, out, 3 * first, 3 * last, k.data(), radius); break;
+      case 3: filter_interior<3>(x, out, 3 * first, 3 * last, k.data(), radius); break;
+      default: filter_interior<0>(x, out, 3 * first, 3 * last, k.data(), radius);
     }
     for (int i = 0; i < width; ++i) {
       if (i == first) i = last;
@@ -101,22 +129,19 @@ struct Gaussian {
       for (int c = 0; c < 3; ++c) out[3 * i + c] = sum[c];
     }
   }
-};
 
-// One row of clip((amount+1)*x - amount*blurred, 0, 255), keeping x where |x - blurred| is
-// below the threshold (anti_blur.cpp's arithmetic). Ternary clamps vectorise (see noise.cpp).
-void sharpen_row(const float* x, const float* blurred, float* out, int count, const AntiBlur& s) {
-  const float gain = static_cast<float>(s.amount + 1.0), loss = static_cast<float>(-s.amount);
-  for (int i = 0; i < count; ++i) {
-    float v = gain * x[i] + loss * blurred[i];
-    v = v < 0.f ? 0.f : v;
-    out[i] = v > 255.f ? 255.f : v;
+  // out = anti-blur of row x, from the 2*radius+1 filtered rows around it.
+  void vertical_sharpen(const float* const* filtered, const float* x, float* out, int count, const AntiBlur& s) const {
+    const float gain = static_cast<float>(s.amount + 1.0), loss = static_cast<float>(-s.amount);
+    const float threshold = static_cast<float>(s.threshold);
+    switch (radius) {
+      case 1: blur_sharpen<1>(filtered, x, out, count, k.data(), radius, gain, loss, threshold); break;
+      case 2: blur_sharpen<2>(filtered, x, out, count, k.data(), radius, gain, loss, threshold); break;
+      case 3: blur_sharpen<3>(filtered, x, out, count, k.data(), radius, gain, loss, threshold); break;
+      default: blur_sharpen<0>(filtered, x, out, count, k.data(), radius, gain, loss, threshold);
+    }
   }
-  if (s.threshold <= 0.0) return;
-  const float threshold = static_cast<float>(s.threshold);
-  for (int i = 0; i < count; ++i)
-    if (std::abs(x[i] - blurred[i]) < threshold) out[i] = x[i];
-}
+};
 
 // One block of output rows [rows.start, rows.end): x and its horizontal blur are kept for the
 // 2*radius+1 rows around the current one in a ring, so each source row is converted and
@@ -140,7 +165,7 @@ void run_block(const cv::Range& rows, const GainedRows& source, const Gaussian* 
   }
   const int slots = 2 * radius + 1;
   std::vector<float> x(static_cast<std::size_t>(slots) * count), filtered(static_cast<std::size_t>(slots) * count);
-  std::vector<float> blurred(count);
+  std::vector<const float*> around(slots);
   const auto slot = [&](int v) { return static_cast<std::size_t>(((v % slots) + slots) % slots) * count; };
   const auto load = [&](int v) {  // virtual row v (may lie beyond the image: reflected)
     const std::size_t s = slot(v);
@@ -150,13 +175,8 @@ void run_block(const cv::Range& rows, const GainedRows& source, const Gaussian* 
   for (int v = rows.start - radius; v < rows.start + radius; ++v) load(v);
   for (int r = rows.start; r < rows.end; ++r) {
     load(r + radius);
-    std::fill(blurred.begin(), blurred.end(), 0.f);
-    for (int j = 0; j < slots; ++j) {
-      const float kj = blur->k[j];
-      const float* f = &filtered[slot(r + j - radius)];
-      for (int i = 0; i < count; ++i) blurred[i] += kj * f[i];
-    }
-    sharpen_row(&x[slot(r)], blurred.data(), sharp.data(), count, sharpen);
+    for (int j = 0; j < slots; ++j) around[j] = &filtered[slot(r + j - radius)];
+    blur->vertical_sharpen(around.data(), &x[slot(r)], sharp.data(), count, sharpen);
     noise.blend_row(r, sharp.data(), out.ptr<float>(r), scratch);
   }
 }

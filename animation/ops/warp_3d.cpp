@@ -10,7 +10,7 @@
 
 #include "animation/ops/image_convert.h"
 #include "animation/ops/recycled_mat.h"
-#include "animation/ops/row_blocks.h"
+#include "animation/ops/row_loops.h"
 #include "base/errors.h"
 
 namespace k3::ops {
@@ -57,7 +57,7 @@ struct MapRow {
   int w, h;
 
   template <bool Flat>
-  void fill(int row, const float* z_row, float* mx, float* my) const {
+  K3_ROW_LOOP void fill(int row, const float* z_row, float* mx, float* my) const {
     const double step_x = 2.0 / (w - 1), y = -1.0 + row * (2.0 / (h - 1));
     const double r00 = r(0, 0), r01 = r(0, 1), r02 = r(0, 2), r20 = r(2, 0), r21 = r(2, 1), r22 = r(2, 2);
     // The parts of x_view, y_view, z_view that depend on neither x nor z.
