@@ -192,11 +192,66 @@ int main(int argc, char** argv) {
     noise.seed = static_cast<std::uint64_t>(i);
     m = add_noise(m, noise);
   };
+  // The parts of the fused chain (init_chain.cpp), on the unwarped frame.
+  run("part: space_match_u8 LAB (round, convert, count)", repetitions,
+      [&](int) { SpaceMatch8 m = space_match_u8(frame, lab); });
+  run("part: matched_rows_u8 LAB (table, convert back)", repetitions, [&](int) {
+    static const SpaceMatch8 match = space_match_u8(frame, lab);
+    cv::Mat m;
+    matched_rows_u8(match, 0, frame.rows, m);
+  });
+  run("part: prepare_init_frame, LAB 8-bit+anti-blur+perlin", repetitions, [&](int i) {
+    InitChain steps;
+    steps.colors = &lab;
+    steps.anti_blur = sharpen;
+    steps.noise = noise;
+    steps.noise.seed = static_cast<std::uint64_t>(i);
+    cv::Mat m = prepare_init_frame(frame, steps);
+  });
+  run("part: prepare_init_frame, anti-blur+perlin (no colours)", repetitions, [&](int i) {
+    InitChain steps;
+    steps.anti_blur = sharpen;
+    steps.noise = noise;
+    steps.noise.seed = static_cast<std::uint64_t>(i);
+    cv::Mat m = prepare_init_frame(frame, steps);
+  });
+  run("part: prepare_init_frame, perlin only", repetitions, [&](int i) {
+    InitChain steps;
+    steps.noise = noise;
+    steps.noise.seed = static_cast<std::uint64_t>(i);
+    cv::Mat m = prepare_init_frame(frame, steps);
+  });
   run("CHAIN 3D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused", repetitions, [&](int i) { fused(i, bilinear, true); });
   run("CHAIN 3D(bicubic)+LAB 8-bit+..., fused", repetitions, [&](int i) { fused(i, bicubic, true); });
   run("CHAIN 2D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused", repetitions, [&](int i) { fused(i, bilinear, false); });
   run("CHAIN 3D(bilinear)+LAB 8-bit+..., one op after another", repetitions, [&](int i) { separate(i, bilinear, true, lab); });
   run("CHAIN 2D(bilinear)+LAB 8-bit+..., one op after another", repetitions, [&](int i) { separate(i, bilinear, false, lab); });
   run("CHAIN 3D(bilinear)+LAB float exact+..., one op after another", repetitions, [&](int i) { separate(i, bilinear, true, lab_float); });
+  // K3_BENCH_DUMP=folder: the outputs of one frame (seed 1) as raw float files, to compare two
+  // builds value by value (bench/README: what changed numerically).
+  if (const char* folder = std::getenv("K3_BENCH_DUMP")) {
+    const auto dump = [&](const std::string& name, const cv::Mat& m) {
+      const std::string path = std::string(folder) + "/" + name + ".f32";
+      if (FILE* f = std::fopen(path.c_str(), "wb")) {
+        const cv::Mat c = m.isContinuous() ? m : m.clone();
+        std::fwrite(c.data, c.elemSize(), c.total(), f);
+        std::fclose(f);
+      }
+    };
+    noise.seed = 1;
+    dump("warp_3d_flat_bilinear", warp_3d(frame, cv::Mat(), w3, bilinear));
+    dump("warp_3d_depth_bicubic", warp_3d(frame, depth, w3, bicubic));
+    dump("warp_2d_bilinear", warp_2d(frame, w2, bilinear));
+    dump("match_colors_lab_8bit", match_colors(frame, lab));
+    dump("anti_blur", anti_blur(frame, sharpen));
+    dump("add_noise_perlin", add_noise(frame, noise));
+    for (bool three_d : {true, false}) {
+      InitChain steps;
+      steps.colors = &lab;
+      steps.anti_blur = sharpen;
+      steps.noise = noise;
+      dump(three_d ? "chain_3d_fused" : "chain_2d_fused", prepare_init_frame(warp(bilinear, three_d), steps));
+    }
+  }
   return 0;
 }

@@ -3,10 +3,13 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "animation/ops/recycled_mat.h"
+
 namespace k3::ops {
 
 cv::Mat warp_by_homography(const cv::Mat& image, const cv::Matx33d& m, const SamplingOptions& sampling) {
-  cv::Mat out;
+  thread_local cv::Mat cache;
+  cv::Mat out = recycled(cache, image.size(), image.type());
   const int flags = to_cv_interpolation(sampling.interpolation);
   const int border = to_cv_border(sampling.border);
   if (m(2, 0) == 0.0 && m(2, 1) == 0.0 && m(2, 2) == 1.0) {

@@ -34,6 +34,7 @@ struct PerlinOctave {
   float amplitude = 1.f;
   std::vector<float> grad_y, grad_x;  // gradient components, (cells_y+1) x (cols+1) row-major
   std::vector<int> col_cell;          // lattice column of each pixel column
+  std::vector<int> cell_start;        // first pixel column of each lattice column (cells_x + 1 entries)
   std::vector<float> col_frac, col_fade;
 
   float gy(int cy, int cx) const { return grad_y[static_cast<std::size_t>(cy) * (cells_x + 1) + cx]; }
@@ -69,12 +70,16 @@ std::vector<PerlinOctave> make_octaves(cv::Size size, const PerlinOptions& optio
       oc.col_frac[c] = static_cast<float>(position - cell);
       oc.col_fade[c] = fade(oc.col_frac[c]);
     }
+    oc.cell_start.assign(oc.cells_x + 1, size.width);
+    for (int c = size.width - 1; c >= 0; --c) oc.cell_start[oc.col_cell[c]] = c;
+    for (int cx = oc.cells_x - 1; cx >= 0; --cx) oc.cell_start[cx] = std::min(oc.cell_start[cx], oc.cell_start[cx + 1]);
   }
   return octaves;
 }
 
-// Adds the octaves' values for one pixel row into `row_out` (size.width floats, zeroed by caller).
-K3_ROW_LOOP void perlin_row(const std::vector<PerlinOctave>& octaves, int row, int height, float* row_out, int width) {
+// Adds the octaves' values for one pixel row into `row_out` (the image width in floats, zeroed by
+// the caller).
+K3_ROW_LOOP void perlin_row(const std::vector<PerlinOctave>& octaves, int row, int height, float* row_out) {
   const float sqrt2 = 1.41421356237f;
   for (const PerlinOctave& oc : octaves) {
     const double position = static_cast<double>(row) * oc.cells_y / height;
@@ -88,10 +93,8 @@ K3_ROW_LOOP void perlin_row(const std::vector<PerlinOctave>& octaves, int row, i
     // so a pixel costs two multiply-adds and the fade blend (Deforum's formula, regrouped).
     const float* frac = oc.col_frac.data();
     const float* fade_x = oc.col_fade.data();
-    for (int start = 0; start < width;) {
-      const int cx = oc.col_cell[start];
-      int end = start + 1;
-      while (end < width && oc.col_cell[end] == cx) ++end;
+    for (int cx = 0; cx < oc.cells_x; ++cx) {
+      const int start = oc.cell_start[cx], end = oc.cell_start[cx + 1];
       const float g00y = oc.gy(cy, cx), g00x = oc.gx(cy, cx), g10y = oc.gy(cy + 1, cx), g10x = oc.gx(cy + 1, cx);
       const float g01y = oc.gy(cy, cx + 1), g01x = oc.gx(cy, cx + 1);
       const float g11y = oc.gy(cy + 1, cx + 1), g11x = oc.gx(cy + 1, cx + 1);
@@ -104,7 +107,6 @@ K3_ROW_LOOP void perlin_row(const std::vector<PerlinOctave>& octaves, int row, i
         const float b = b0 + b1 * frac[c];
         row_out[c] += scale * (a + fade_x[c] * (b - a));
       }
-      start = end;
     }
   }
 }
@@ -141,7 +143,7 @@ cv::Mat perlin_noise(cv::Size size, const PerlinOptions& options, std::uint64_t 
   const std::vector<PerlinOctave> octaves = make_octaves(size, options, seed);
   cv::Mat out = cv::Mat::zeros(size, CV_32FC1);
   cv::parallel_for_(cv::Range(0, size.height), [&](const cv::Range& rows) {
-    for (int r = rows.start; r < rows.end; ++r) perlin_row(octaves, r, size.height, out.ptr<float>(r), size.width);
+    for (int r = rows.start; r < rows.end; ++r) perlin_row(octaves, r, size.height, out.ptr<float>(r));
   });
   return out;
 }
@@ -164,7 +166,7 @@ struct NoiseRows::Impl {
     fill_gaussian(stream_seed(options.seed, kWhiteStream, static_cast<std::uint64_t>(row)), n, size.width * 3);
     if (options.type != NoiseType::Perlin) return;
     std::fill(scratch.perlin.begin(), scratch.perlin.end(), 0.f);
-    perlin_row(octaves, row, size.height, scratch.perlin.data(), size.width);
+    perlin_row(octaves, row, size.height, scratch.perlin.data());
     for (int c = 0; c < size.width; ++c) {
       const float modulation = (scratch.perlin[c] + 1.f) * 0.5f;
       n[3 * c] *= modulation;
