@@ -174,15 +174,18 @@ int main(int argc, char** argv) {
   const auto warp = [&](const SamplingOptions& sampling, bool three_d) {
     return three_d ? warp_3d(frame, cv::Mat(), w3, sampling) : warp_2d(frame, w2, sampling);
   };
-  // What the renderer runs per diffused frame (animation/render/frame_ops.cpp).
-  const auto fused = [&](int i, const SamplingOptions& sampling, bool three_d) {
+  // The steps of the renderer's chain (animation/render/frame_ops.cpp), frame i's noise seed.
+  const auto chain_steps = [&](const ColorTemplate* colors, bool sharpened, int i) {
     InitChain steps;
-    steps.colors = &lab;
-    steps.contrast = 1.0;
-    steps.anti_blur = sharpen;
+    steps.colors = colors;
+    if (sharpened) steps.anti_blur = sharpen;
     steps.noise = noise;
     steps.noise.seed = static_cast<std::uint64_t>(i);
-    cv::Mat m = prepare_init_frame(warp(sampling, three_d), steps);
+    return steps;
+  };
+  // What the renderer runs per diffused frame.
+  const auto fused = [&](int i, const SamplingOptions& sampling, bool three_d) {
+    cv::Mat m = prepare_init_frame(warp(sampling, three_d), chain_steps(&lab, true, i));
   };
   const auto separate = [&](int i, const SamplingOptions& sampling, bool three_d, const ColorTemplate& colors) {
     cv::Mat m = warp(sampling, three_d);
@@ -200,27 +203,12 @@ int main(int argc, char** argv) {
     cv::Mat m;
     matched_rows_u8(match, 0, frame.rows, m);
   });
-  run("part: prepare_init_frame, LAB 8-bit+anti-blur+perlin", repetitions, [&](int i) {
-    InitChain steps;
-    steps.colors = &lab;
-    steps.anti_blur = sharpen;
-    steps.noise = noise;
-    steps.noise.seed = static_cast<std::uint64_t>(i);
-    cv::Mat m = prepare_init_frame(frame, steps);
-  });
-  run("part: prepare_init_frame, anti-blur+perlin (no colours)", repetitions, [&](int i) {
-    InitChain steps;
-    steps.anti_blur = sharpen;
-    steps.noise = noise;
-    steps.noise.seed = static_cast<std::uint64_t>(i);
-    cv::Mat m = prepare_init_frame(frame, steps);
-  });
-  run("part: prepare_init_frame, perlin only", repetitions, [&](int i) {
-    InitChain steps;
-    steps.noise = noise;
-    steps.noise.seed = static_cast<std::uint64_t>(i);
-    cv::Mat m = prepare_init_frame(frame, steps);
-  });
+  run("part: prepare_init_frame, LAB 8-bit+anti-blur+perlin", repetitions,
+      [&](int i) { cv::Mat m = prepare_init_frame(frame, chain_steps(&lab, true, i)); });
+  run("part: prepare_init_frame, anti-blur+perlin (no colours)", repetitions,
+      [&](int i) { cv::Mat m = prepare_init_frame(frame, chain_steps(nullptr, true, i)); });
+  run("part: prepare_init_frame, perlin only", repetitions,
+      [&](int i) { cv::Mat m = prepare_init_frame(frame, chain_steps(nullptr, false, i)); });
   run("CHAIN 3D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused", repetitions, [&](int i) { fused(i, bilinear, true); });
   run("CHAIN 3D(bicubic)+LAB 8-bit+..., fused", repetitions, [&](int i) { fused(i, bicubic, true); });
   run("CHAIN 2D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused", repetitions, [&](int i) { fused(i, bilinear, false); });
@@ -245,13 +233,8 @@ int main(int argc, char** argv) {
     dump("match_colors_lab_8bit", match_colors(frame, lab));
     dump("anti_blur", anti_blur(frame, sharpen));
     dump("add_noise_perlin", add_noise(frame, noise));
-    for (bool three_d : {true, false}) {
-      InitChain steps;
-      steps.colors = &lab;
-      steps.anti_blur = sharpen;
-      steps.noise = noise;
-      dump(three_d ? "chain_3d_fused" : "chain_2d_fused", prepare_init_frame(warp(bilinear, three_d), steps));
-    }
+    for (bool three_d : {true, false})
+      dump(three_d ? "chain_3d_fused" : "chain_2d_fused", prepare_init_frame(warp(bilinear, three_d), chain_steps(&lab, true, 1)));
   }
   return 0;
 }
