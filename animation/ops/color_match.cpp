@@ -122,9 +122,29 @@ SpaceMatch8 space_match_u8(const cv::Mat& image_rgb, const ColorTemplate& refere
   return match;
 }
 
+namespace {
+// cv::LUT with a 3-channel table, as a plain loop over per-channel tables: OpenCV's
+// multi-channel LUT does not vectorise and cost as much as this whole pass (1024x1024).
+K3_ROW_LOOP void lookup_rows(const cv::Mat& in, const cv::Mat& table, cv::Mat& out) {
+  std::uint8_t channel[3][256];
+  for (int v = 0; v < 256; ++v)
+    for (int c = 0; c < 3; ++c) channel[c][v] = table.ptr<std::uint8_t>()[3 * v + c];
+  out.create(in.size(), CV_8UC3);
+  for (int r = 0; r < in.rows; ++r) {
+    const std::uint8_t* s = in.ptr<std::uint8_t>(r);
+    std::uint8_t* d = out.ptr<std::uint8_t>(r);
+    for (int i = 0; i < in.cols; ++i) {
+      d[3 * i] = channel[0][s[3 * i]];
+      d[3 * i + 1] = channel[1][s[3 * i + 1]];
+      d[3 * i + 2] = channel[2][s[3 * i + 2]];
+    }
+  }
+}
+}  // namespace
+
 void matched_rows_u8(const SpaceMatch8& match, int first, int last, cv::Mat& rgb_u8) {
   cv::Mat in_space;
-  cv::LUT(match.in_space.rowRange(first, last), match.table, in_space);
+  lookup_rows(match.in_space.rowRange(first, last), match.table, in_space);
   rgb_u8 = space_to_rgb_u8(in_space, match.space);
 }
 
