@@ -94,3 +94,21 @@ TEST_CASE("remap_bilinear_rgb equals cv::remap bilinear, value for value, with e
     CHECK(cv::norm(canvas.rowRange(26, 30), cv::Mat(4, 41, CV_32FC3, cv::Scalar::all(7)), cv::NORM_INF) == 0.0);
   }
 }
+
+TEST_CASE("warp_affine_bilinear_rgb equals cv::warpAffine bilinear, value for value, with every border", "[unit]") {
+  const cv::Mat image = k3::test::random_test_image(53, 41, 11);
+  for (const cv::Matx23d forward : {cv::Matx23d(1.0025, 0.0087, -2.3, -0.0087, 1.0025, 1.7),  // Deforum's 2D motion
+                                    cv::Matx23d(0.7, -0.4, 20.0, 0.5, 1.3, -9.0), cv::Matx23d(1, 0, 0, 0, 1, 0)}) {
+    for (int border : {cv::BORDER_REPLICATE, cv::BORDER_REFLECT, cv::BORDER_WRAP, cv::BORDER_CONSTANT}) {
+      cv::Mat want;
+      cv::warpAffine(image, want, forward, image.size(), cv::INTER_LINEAR, border, cv::Scalar::all(0));
+      cv::Mat got(image.size(), CV_32FC3);
+      const cv::Matx23d inverse = inverse_affine(forward);
+      cv::Mat top = got.rowRange(0, 17), bottom = got.rowRange(17, got.rows);  // in two blocks
+      warp_affine_bilinear_rgb(image, top, inverse, 0, border);
+      warp_affine_bilinear_rgb(image, bottom, inverse, 17, border);
+      INFO("matrix " << forward << " border " << border);
+      CHECK(cv::norm(got, want, cv::NORM_INF) == 0.0);
+    }
+  }
+}
