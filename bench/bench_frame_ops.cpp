@@ -4,6 +4,7 @@
 // renderer runs) and one operation after another.
 // Usage: bench_frame_ops [repetitions=15] [size=1024] [filter]: only the lines whose name contains
 // `filter` (e.g. CHAIN). Prints the median, the minimum and the process CPU time per run.
+// K3_BENCH_DUMP=folder also writes one frame of each operation's output as raw floats.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -216,7 +217,7 @@ int main(int argc, char** argv) {
   run("CHAIN 2D(bilinear)+LAB 8-bit+..., one op after another", repetitions, [&](int i) { separate(i, bilinear, false, lab); });
   run("CHAIN 3D(bilinear)+LAB float exact+..., one op after another", repetitions, [&](int i) { separate(i, bilinear, true, lab_float); });
   // K3_BENCH_DUMP=folder: the outputs of one frame (seed 1) as raw float files, to compare two
-  // builds value by value (bench/README: what changed numerically).
+  // builds value by value (README.md, "Frame operations: speed").
   if (const char* folder = std::getenv("K3_BENCH_DUMP")) {
     const auto dump = [&](const std::string& name, const cv::Mat& m) {
       const std::string path = std::string(folder) + "/" + name + ".f32";
