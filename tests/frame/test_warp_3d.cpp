@@ -208,9 +208,9 @@ TEST_CASE("3D warp rejects a bad fov and clamps overshoot", "[unit]") {
 
 TEST_CASE("3D warp by blocks of rows equals cv::remap with the whole maps", "[unit]") {
   // warp_3d computes the maps and remaps one block of rows at a time; warp_3d_maps gives the
-  // whole maps. Same values, bit for bit, with and without depth, at an odd size.
-  const cv::Mat image = k3::test::random_test_image(97, 61, 7);
-  cv::Mat depth(61, 97, CV_32FC1);
+  // whole maps. Same values, bit for bit, with and without depth, at an odd size of several blocks.
+  const cv::Mat image = k3::test::random_test_image(97, 161, 7);
+  cv::Mat depth(161, 97, CV_32FC1);
   cv::randu(depth, 1.0, 2.0);
   Warp3D warp;
   warp.translation_x = 3.0;
