@@ -2,7 +2,9 @@
 // animation/ops and for the per-frame chains of a 3D and a 2D Deforum clip
 // (warp + LAB colour match + contrast + anti-blur + Perlin noise), fused (init_chain.h, what the
 // renderer runs) and one operation after another.
-// Usage: bench_frame_ops [repetitions=15] [size=1024]. Prints the median and the minimum.
+// Usage: bench_frame_ops [repetitions=15] [size=1024] [filter]: only the lines whose name contains
+// `filter` (e.g. CHAIN). Prints the median, the minimum and the process CPU time per run.
+// K3_BENCH_DUMP=folder also writes one frame of each operation's output as raw floats.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -55,9 +57,17 @@ Timing time_it(int repetitions, const std::function<void(int)>& body) {
   return {ms[ms.size() / 2], ms.front(), cpu};
 }
 
+std::string g_filter;  // only operations whose name contains it
+
 void report(const std::string& name, const Timing& t) {
   std::printf("%-58s %9.2f %9.2f %9.2f\n", name.c_str(), t.median_ms, t.min_ms, t.cpu_ms);
   std::fflush(stdout);
+}
+
+bool wanted(const std::string& name) { return g_filter.empty() || name.find(g_filter) != std::string::npos; }
+
+void run(const std::string& name, int repetitions, const std::function<void(int)>& body) {
+  if (wanted(name)) report(name, time_it(repetitions, body));
 }
 
 cv::Mat test_frame(int size) {
@@ -81,6 +91,7 @@ cv::Mat test_frame(int size) {
 int main(int argc, char** argv) {
   const int repetitions = argc > 1 ? std::max(1, std::atoi(argv[1])) : 15;
   const int size = argc > 2 ? std::max(16, std::atoi(argv[2])) : 1024;
+  if (argc > 3) g_filter = argv[3];
   const cv::Mat frame = test_frame(size);
   const cv::Mat reference = test_frame(size) * 0.8;
   const cv::Mat u8 = to_u8_rgb(frame);
@@ -106,73 +117,76 @@ int main(int argc, char** argv) {
   flip.phi = 5.0;
   flip.theta = 2.0;
 
-  report("to_float_rgb (u8 -> f32)", time_it(repetitions, [&](int) { cv::Mat m = to_float_rgb(u8); }));
-  report("to_u8_rgb (f32 -> u8)", time_it(repetitions, [&](int) { cv::Mat m = to_u8_rgb(frame); }));
-  report("warp_2d bilinear", time_it(repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, bilinear); }));
-  report("warp_2d bicubic", time_it(repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, bicubic); }));
-  report("warp_2d lanczos", time_it(repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, lanczos); }));
+  run("to_float_rgb (u8 -> f32)", repetitions, [&](int) { cv::Mat m = to_float_rgb(u8); });
+  run("to_u8_rgb (f32 -> u8)", repetitions, [&](int) { cv::Mat m = to_u8_rgb(frame); });
+  run("warp_2d bilinear", repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, bilinear); });
+  run("warp_2d bicubic", repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, bicubic); });
+  run("warp_2d lanczos", repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2, lanczos); });
   Warp2D w2_flip = w2;
   w2_flip.perspective_flip = flip;
-  report("warp_2d + perspective flip, bilinear", time_it(repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2_flip, bilinear); }));
-  report("perspective_flip alone, bilinear", time_it(repetitions, [&](int) { cv::Mat m = perspective_flip(frame, flip, bilinear); }));
-  report("warp_3d flat, bilinear", time_it(repetitions, [&](int) { cv::Mat m = warp_3d(frame, cv::Mat(), w3, bilinear); }));
-  report("warp_3d flat, bicubic", time_it(repetitions, [&](int) { cv::Mat m = warp_3d(frame, cv::Mat(), w3, bicubic); }));
-  report("warp_3d depth map, bicubic", time_it(repetitions, [&](int) { cv::Mat m = warp_3d(frame, depth, w3, bicubic); }));
-  report("warp_3d_maps only (flat)", time_it(repetitions, [&](int) {
+  run("warp_2d + perspective flip, bilinear", repetitions, [&](int) { cv::Mat m = warp_2d(frame, w2_flip, bilinear); });
+  run("perspective_flip alone, bilinear", repetitions, [&](int) { cv::Mat m = perspective_flip(frame, flip, bilinear); });
+  run("warp_3d flat, bilinear", repetitions, [&](int) { cv::Mat m = warp_3d(frame, cv::Mat(), w3, bilinear); });
+  run("warp_3d flat, bicubic", repetitions, [&](int) { cv::Mat m = warp_3d(frame, cv::Mat(), w3, bicubic); });
+  run("warp_3d depth map, bicubic", repetitions, [&](int) { cv::Mat m = warp_3d(frame, depth, w3, bicubic); });
+  run("warp_3d_maps only (flat)", repetitions, [&](int) {
            cv::Mat mx, my;
            warp_3d_maps(frame.size(), cv::Mat(), w3, mx, my);
-         }));
+         });
   for (ColorDepth depth : {ColorDepth::EightBit, ColorDepth::Float}) {
     const std::string depth_name = depth == ColorDepth::EightBit ? "8-bit" : "float exact";
     for (ColorSpace space : {ColorSpace::RGB, ColorSpace::HSV, ColorSpace::LAB}) {
+      const std::string name = "match_colors " + to_string(space) + " " + depth_name + " (template cached)";
+      if (!wanted(name)) continue;
       const ColorTemplate tmpl = make_color_template(reference, space, depth);
-      report("match_colors " + to_string(space) + " " + depth_name + " (template cached)",
-             time_it(repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl); }));
+      run(name, repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl); });
     }
-    report("make_color_template LAB " + depth_name + " (on a reference change)",
-           time_it(repetitions, [&](int) { ColorTemplate t = make_color_template(reference, ColorSpace::LAB, depth); }));
+    run("make_color_template LAB " + depth_name + " (on a reference change)", repetitions, [&](int) { ColorTemplate t = make_color_template(reference, ColorSpace::LAB, depth); });
   }
-  {
+  if (wanted("match_colors LAB float binned 16384")) {
     const ColorTemplate tmpl = make_color_template(reference, ColorSpace::LAB, ColorDepth::Float);
-    report("match_colors LAB float binned 16384",
-           time_it(repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl, 1.0, HistogramMatchOptions{16384}); }));
+    run("match_colors LAB float binned 16384", repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl, 1.0, HistogramMatchOptions{16384}); });
   }
-  report("rgb_to_space LAB (float)", time_it(repetitions, [&](int) { cv::Mat m = rgb_to_space(frame, ColorSpace::LAB); }));
-  report("apply_contrast", time_it(repetitions, [&](int) { cv::Mat m = apply_contrast(frame, 1.02); }));
+  run("rgb_to_space LAB (float)", repetitions, [&](int) { cv::Mat m = rgb_to_space(frame, ColorSpace::LAB); });
+  run("apply_contrast", repetitions, [&](int) { cv::Mat m = apply_contrast(frame, 1.02); });
   AntiBlur sharpen;
   sharpen.amount = 0.1;
-  report("anti_blur (k5, sigma 1, amount 0.1)", time_it(repetitions, [&](int) { cv::Mat m = anti_blur(frame, sharpen); }));
+  run("anti_blur (k5, sigma 1, amount 0.1)", repetitions, [&](int) { cv::Mat m = anti_blur(frame, sharpen); });
   sharpen.threshold = 2.0;
-  report("anti_blur with threshold 2", time_it(repetitions, [&](int) { cv::Mat m = anti_blur(frame, sharpen); }));
+  run("anti_blur with threshold 2", repetitions, [&](int) { cv::Mat m = anti_blur(frame, sharpen); });
   sharpen.threshold = 0.0;
   NoiseOptions noise;
   noise.amount = 0.065;
   noise.type = NoiseType::Uniform;
-  report("add_noise uniform", time_it(repetitions, [&](int i) {
+  run("add_noise uniform", repetitions, [&](int i) {
            noise.seed = static_cast<std::uint64_t>(i);
            cv::Mat m = add_noise(frame, noise);
-         }));
+         });
   noise.type = NoiseType::Perlin;
-  report("add_noise perlin (8x8 cells, 4 octaves)", time_it(repetitions, [&](int i) {
+  run("add_noise perlin (8x8 cells, 4 octaves)", repetitions, [&](int i) {
            noise.seed = static_cast<std::uint64_t>(i);
            cv::Mat m = add_noise(frame, noise);
-         }));
+         });
 
   const ColorTemplate lab = make_color_template(reference, ColorSpace::LAB);
-  const ColorTemplate lab_float = make_color_template(reference, ColorSpace::LAB, ColorDepth::Float);
+  const ColorTemplate lab_float =
+      wanted("CHAIN 3D(bilinear)+LAB float exact+..., one op after another") ? make_color_template(reference, ColorSpace::LAB, ColorDepth::Float) : ColorTemplate{};
   sharpen.amount = 0.1;
   const auto warp = [&](const SamplingOptions& sampling, bool three_d) {
     return three_d ? warp_3d(frame, cv::Mat(), w3, sampling) : warp_2d(frame, w2, sampling);
   };
-  // What the renderer runs per diffused frame (animation/render/frame_ops.cpp).
-  const auto fused = [&](int i, const SamplingOptions& sampling, bool three_d) {
+  // The steps of the renderer's chain (animation/render/frame_ops.cpp), frame i's noise seed.
+  const auto chain_steps = [&](const ColorTemplate* colors, bool sharpened, int i) {
     InitChain steps;
-    steps.colors = &lab;
-    steps.contrast = 1.0;
-    steps.anti_blur = sharpen;
+    steps.colors = colors;
+    if (sharpened) steps.anti_blur = sharpen;
     steps.noise = noise;
     steps.noise.seed = static_cast<std::uint64_t>(i);
-    cv::Mat m = prepare_init_frame(warp(sampling, three_d), steps);
+    return steps;
+  };
+  // What the renderer runs per diffused frame.
+  const auto fused = [&](int i, const SamplingOptions& sampling, bool three_d) {
+    cv::Mat m = prepare_init_frame(warp(sampling, three_d), chain_steps(&lab, true, i));
   };
   const auto separate = [&](int i, const SamplingOptions& sampling, bool three_d, const ColorTemplate& colors) {
     cv::Mat m = warp(sampling, three_d);
@@ -182,16 +196,46 @@ int main(int argc, char** argv) {
     noise.seed = static_cast<std::uint64_t>(i);
     m = add_noise(m, noise);
   };
-  report("CHAIN 3D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused",
-         time_it(repetitions, [&](int i) { fused(i, bilinear, true); }));
-  report("CHAIN 3D(bicubic)+LAB 8-bit+..., fused", time_it(repetitions, [&](int i) { fused(i, bicubic, true); }));
-  report("CHAIN 2D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused",
-         time_it(repetitions, [&](int i) { fused(i, bilinear, false); }));
-  report("CHAIN 3D(bilinear)+LAB 8-bit+..., one op after another",
-         time_it(repetitions, [&](int i) { separate(i, bilinear, true, lab); }));
-  report("CHAIN 2D(bilinear)+LAB 8-bit+..., one op after another",
-         time_it(repetitions, [&](int i) { separate(i, bilinear, false, lab); }));
-  report("CHAIN 3D(bilinear)+LAB float exact+..., one op after another",
-         time_it(repetitions, [&](int i) { separate(i, bilinear, true, lab_float); }));
+  // The parts of the fused chain (init_chain.cpp), on the unwarped frame.
+  run("part: space_match_u8 LAB (round, convert, count)", repetitions,
+      [&](int) { SpaceMatch8 m = space_match_u8(frame, lab); });
+  run("part: matched_rows_u8 LAB (table, convert back)", repetitions, [&](int) {
+    static const SpaceMatch8 match = space_match_u8(frame, lab);
+    cv::Mat m;
+    matched_rows_u8(match, 0, frame.rows, m);
+  });
+  run("part: prepare_init_frame, LAB 8-bit+anti-blur+perlin", repetitions,
+      [&](int i) { cv::Mat m = prepare_init_frame(frame, chain_steps(&lab, true, i)); });
+  run("part: prepare_init_frame, anti-blur+perlin (no colours)", repetitions,
+      [&](int i) { cv::Mat m = prepare_init_frame(frame, chain_steps(nullptr, true, i)); });
+  run("part: prepare_init_frame, perlin only", repetitions,
+      [&](int i) { cv::Mat m = prepare_init_frame(frame, chain_steps(nullptr, false, i)); });
+  run("CHAIN 3D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused", repetitions, [&](int i) { fused(i, bilinear, true); });
+  run("CHAIN 3D(bicubic)+LAB 8-bit+..., fused", repetitions, [&](int i) { fused(i, bicubic, true); });
+  run("CHAIN 2D(bilinear)+LAB 8-bit+contrast+anti-blur+perlin, fused", repetitions, [&](int i) { fused(i, bilinear, false); });
+  run("CHAIN 3D(bilinear)+LAB 8-bit+..., one op after another", repetitions, [&](int i) { separate(i, bilinear, true, lab); });
+  run("CHAIN 2D(bilinear)+LAB 8-bit+..., one op after another", repetitions, [&](int i) { separate(i, bilinear, false, lab); });
+  run("CHAIN 3D(bilinear)+LAB float exact+..., one op after another", repetitions, [&](int i) { separate(i, bilinear, true, lab_float); });
+  // K3_BENCH_DUMP=folder: the outputs of one frame (seed 1) as raw float files, to compare two
+  // builds value by value (README.md, "Frame operations: speed").
+  if (const char* folder = std::getenv("K3_BENCH_DUMP")) {
+    const auto dump = [&](const std::string& name, const cv::Mat& m) {
+      const std::string path = std::string(folder) + "/" + name + ".f32";
+      if (FILE* f = std::fopen(path.c_str(), "wb")) {
+        const cv::Mat c = m.isContinuous() ? m : m.clone();
+        std::fwrite(c.data, c.elemSize(), c.total(), f);
+        std::fclose(f);
+      }
+    };
+    noise.seed = 1;
+    dump("warp_3d_flat_bilinear", warp_3d(frame, cv::Mat(), w3, bilinear));
+    dump("warp_3d_depth_bicubic", warp_3d(frame, depth, w3, bicubic));
+    dump("warp_2d_bilinear", warp_2d(frame, w2, bilinear));
+    dump("match_colors_lab_8bit", match_colors(frame, lab));
+    dump("anti_blur", anti_blur(frame, sharpen));
+    dump("add_noise_perlin", add_noise(frame, noise));
+    for (bool three_d : {true, false})
+      dump(three_d ? "chain_3d_fused" : "chain_2d_fused", prepare_init_frame(warp(bilinear, three_d), chain_steps(&lab, true, 1)));
+  }
   return 0;
 }

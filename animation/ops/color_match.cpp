@@ -2,10 +2,18 @@
 // (Deforum passes BGR images to its RGB conversion codes; deforum-kandinsky passes RGB).
 #include "animation/ops/color_match.h"
 
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "animation/ops/image_convert.h"
 #include "animation/ops/lab_convert.h"
+#include "animation/ops/recycled_mat.h"
+#include "animation/ops/row_loops.h"
 #include "base/errors.h"
 
 namespace k3::ops {
@@ -81,14 +89,70 @@ ColorTemplate make_color_template(const cv::Mat& reference_rgb, ColorSpace space
   return t;
 }
 
-cv::Mat match_colors_u8(const cv::Mat& image_rgb, const ColorTemplate& reference) {
+SpaceMatch8 space_match_u8(const cv::Mat& image_rgb, const ColorTemplate& reference) {
+  require_float_rgb(image_rgb, "match_colors_u8");
   if (reference.depth != ColorDepth::EightBit || reference.space == ColorSpace::None)
     throw ConfigError("match_colors_u8: expected an 8-bit colour template with a colour space, got " +
                       std::string(reference.depth == ColorDepth::Float ? "a float one" : "space None"));
-  cv::Mat in_space = rgb_to_space_u8(to_u8_rgb(image_rgb), reference.space);
-  const cv::Mat table = histogram_match_table(in_space, reference.eight_bit);
-  cv::LUT(in_space, table, in_space);
-  return space_to_rgb_u8(in_space, reference.space);
+  SpaceMatch8 match;
+  match.space = reference.space;
+  thread_local cv::Mat cache;
+  match.in_space = recycled(cache, image_rgb.size(), CV_8UC3);
+  // Rounding, conversion and counting per block of rows, while the block is in cache.
+  std::vector<std::array<std::uint32_t, 256>> counts(3);
+  for (auto& h : counts) h.fill(0);
+  std::mutex merge;
+  cv::parallel_for_(
+      cv::Range(0, image_rgb.rows),
+      [&](const cv::Range& rows) {
+        cv::Mat in_space = match.in_space.rowRange(rows.start, rows.end);
+        if (reference.space == ColorSpace::RGB) {
+          image_rgb.rowRange(rows.start, rows.end).convertTo(in_space, CV_8U);  // as to_u8_rgb
+        } else {
+          const cv::Mat block = to_u8_rgb(image_rgb.rowRange(rows.start, rows.end));
+          cv::cvtColor(block, in_space, reference.space == ColorSpace::HSV ? cv::COLOR_RGB2HSV : cv::COLOR_RGB2Lab);
+        }
+        const auto local = channel_histograms(in_space);  // serial here: OpenCV does not nest
+        std::lock_guard<std::mutex> lock(merge);
+        for (int c = 0; c < 3; ++c)
+          for (int v = 0; v < 256; ++v) counts[c][v] += local[c][v];
+      },
+      row_block_stripes(image_rgb.rows));
+  match.table = histogram_match_table(counts, static_cast<double>(image_rgb.total()), reference.eight_bit);
+  return match;
+}
+
+namespace {
+// cv::LUT with a 3-channel table, as a plain loop over per-channel tables: OpenCV's
+// multi-channel LUT does not vectorise and cost as much as this whole pass (1024x1024).
+K3_ROW_LOOP void lookup_rows(const cv::Mat& in, const cv::Mat& table, cv::Mat& out) {
+  std::uint8_t channel[3][256];
+  for (int v = 0; v < 256; ++v)
+    for (int c = 0; c < 3; ++c) channel[c][v] = table.ptr<std::uint8_t>()[3 * v + c];
+  out.create(in.size(), CV_8UC3);
+  for (int r = 0; r < in.rows; ++r) {
+    const std::uint8_t* s = in.ptr<std::uint8_t>(r);
+    std::uint8_t* d = out.ptr<std::uint8_t>(r);
+    for (int i = 0; i < in.cols; ++i) {
+      d[3 * i] = channel[0][s[3 * i]];
+      d[3 * i + 1] = channel[1][s[3 * i + 1]];
+      d[3 * i + 2] = channel[2][s[3 * i + 2]];
+    }
+  }
+}
+}  // namespace
+
+void matched_rows_u8(const SpaceMatch8& match, int first, int last, cv::Mat& rgb_u8) {
+  cv::Mat in_space;
+  lookup_rows(match.in_space.rowRange(first, last), match.table, in_space);
+  rgb_u8 = space_to_rgb_u8(in_space, match.space);
+}
+
+cv::Mat match_colors_u8(const cv::Mat& image_rgb, const ColorTemplate& reference) {
+  const SpaceMatch8 match = space_match_u8(image_rgb, reference);
+  cv::Mat out;
+  matched_rows_u8(match, 0, image_rgb.rows, out);
+  return out;
 }
 
 cv::Mat match_colors(const cv::Mat& image_rgb, const ColorTemplate& reference, double strength,

@@ -61,4 +61,17 @@ cv::Mat match_colors(const cv::Mat& image_rgb, const cv::Mat& reference_rgb, Col
 // in 8 bits or fuse the conversion back to float with their next step.
 cv::Mat match_colors_u8(const cv::Mat& image_rgb, const ColorTemplate& reference);
 
+// match_colors_u8 in two halves, for a caller that fuses the second with its next step:
+// the image in the template's space (rounded to 8 bits, converted and counted in one pass over
+// row blocks) with its matching table, then any block of rows matched and converted back to RGB.
+struct SpaceMatch8 {
+  ColorSpace space = ColorSpace::None;
+  cv::Mat in_space;  // CV_8UC3, the space's OpenCV 8-bit units
+  cv::Mat table;     // 1x256 CV_8UC3, histogram_match_table's
+};
+// Throws k3::ConfigError as match_colors_u8 does.
+SpaceMatch8 space_match_u8(const cv::Mat& image_rgb, const ColorTemplate& reference);
+// Rows [first, last) of match_colors_u8's result, into `rgb_u8` (CV_8UC3, last - first rows).
+void matched_rows_u8(const SpaceMatch8& match, int first, int last, cv::Mat& rgb_u8);
+
 }  // namespace k3::ops

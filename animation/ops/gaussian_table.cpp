@@ -2,8 +2,12 @@
 // std::erfc (accurate to double precision); no reference code followed.
 #include "animation/ops/gaussian_table.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <vector>
+
+#include "animation/ops/row_loops.h"
 
 namespace k3::ops {
 namespace {
@@ -55,13 +59,24 @@ const float* gaussian_quantile_table() {
   return table.data();
 }
 
-void fill_gaussian(std::uint64_t stream_seed, float* out, int count) {
+// The words are hashed in one loop and looked up in another, in blocks, so that the hashing
+// vectorises (4 words at a time with AVX2); the samples are the same as word by word.
+K3_ROW_LOOP void fill_gaussian(std::uint64_t stream_seed, float* out, int count) {
   const float* table = gaussian_quantile_table();
-  int i = 0;
-  for (std::uint64_t word_index = 0; i < count; ++word_index) {
-    const std::uint64_t word = mix64(stream_seed + word_index * 0x9E3779B97F4A7C15ull);
-    for (int part = 0; part < 4 && i < count; ++part, ++i)
-      out[i] = table[(word >> (16 * part)) & (kTableSize - 1)];
+  constexpr int kBlockWords = 256;
+  std::uint64_t words[kBlockWords];
+  std::uint16_t indices[4 * kBlockWords];
+  const int total_words = (count + 3) / 4;
+  for (int first = 0; first < total_words; first += kBlockWords) {
+    const int n = std::min(kBlockWords, total_words - first);
+    for (int j = 0; j < n; ++j)
+      words[j] = mix64(stream_seed + static_cast<std::uint64_t>(first + j) * 0x9E3779B97F4A7C15ull);
+    for (int j = 0; j < n; ++j)
+      for (int part = 0; part < 4; ++part)
+        indices[4 * j + part] = static_cast<std::uint16_t>(words[j] >> (16 * part));
+    const int samples = std::min(4 * n, count - 4 * first);
+    float* block = out + 4 * static_cast<std::ptrdiff_t>(first);
+    for (int i = 0; i < samples; ++i) block[i] = table[indices[i]];
   }
 }
 

@@ -87,19 +87,22 @@ HistogramTemplate8 HistogramTemplate8::from_image(const cv::Mat& reference) {
 
 cv::Mat histogram_match_table(const cv::Mat& source, const HistogramTemplate8& reference) {
   require_u8(source, "histogram matching");
-  if (static_cast<std::size_t>(source.channels()) != reference.channels.size())
+  return histogram_match_table(channel_histograms(source), static_cast<double>(source.total()), reference);
+}
+
+cv::Mat histogram_match_table(const std::vector<std::array<std::uint32_t, 256>>& source_counts, double pixels,
+                              const HistogramTemplate8& reference) {
+  if (source_counts.size() != reference.channels.size())
     throw ConfigError("histogram matching: expected " + std::to_string(reference.channels.size()) +
-                      " channels like the reference, got " + std::to_string(source.channels()));
-  const int channels = source.channels();
-  const double pixels = static_cast<double>(source.total());
-  const auto histograms = channel_histograms(source);
+                      " channels like the reference, got " + std::to_string(source_counts.size()));
+  const int channels = static_cast<int>(source_counts.size());
   cv::Mat table(1, 256, CV_8UC(channels));
   std::uint8_t* out = table.ptr<std::uint8_t>();
   for (int c = 0; c < channels; ++c) {
     const auto& ref = reference.channels[c];
     std::uint64_t cumulative = 0;
     for (int v = 0; v < 256; ++v) {
-      cumulative += histograms[c][v];
+      cumulative += source_counts[c][v];
       const double quantile = static_cast<double>(cumulative) / pixels;
       // Into skimage's uint8 output array: numpy's unsafe float64 -> uint8 cast truncates.
       out[v * channels + c] = static_cast<std::uint8_t>(np_interp(quantile, ref.quantiles, ref.values));

@@ -31,6 +31,10 @@ std::vector<std::array<std::uint32_t, 256>> channel_histograms(const cv::Mat& im
 // The 1x256 CV_8UCn table that maps each source value to its matched value (cv::LUT applies it).
 // Throws k3::ConfigError on a type or channel mismatch.
 cv::Mat histogram_match_table(const cv::Mat& source, const HistogramTemplate8& reference);
+// The same from the source's per-channel counts (channel_histograms) over `pixels` pixels, for
+// callers that counted while they converted the source.
+cv::Mat histogram_match_table(const std::vector<std::array<std::uint32_t, 256>>& source_counts, double pixels,
+                              const HistogramTemplate8& reference);
 
 // `source` (CV_8UCn) matched channel by channel: cv::LUT with histogram_match_table.
 cv::Mat match_histograms_u8(const cv::Mat& source, const HistogramTemplate8& reference);

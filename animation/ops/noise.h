@@ -2,8 +2,9 @@
 // Deforum's pixel noise: Gaussian white noise, optionally modulated by a Perlin field, turned
 // into a mid-grey-centred noise image and blended into the frame before img2img.
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -42,10 +43,31 @@ cv::Mat noise_field(cv::Size size, const NoiseOptions& options);
 // CV_32FC3 image. amount 0 returns the image unchanged. Throws k3::ConfigError.
 cv::Mat add_noise(const cv::Mat& image, const NoiseOptions& options);
 
-// add_noise without a mask on an image that is never stored whole: `image_row(r, dst)` writes
-// row r (size.width * 3 floats) into dst, just before that row is noised, so a fused chain
-// (init_chain.h) reads and writes the frame once for its last steps. Rows are produced in
-// parallel, in any order. The same result as add_noise on the assembled image.
-cv::Mat add_noise_rows(cv::Size size, const NoiseOptions& options, const std::function<void(int, float*)>& image_row);
+// add_noise one row at a time, for a fused chain (init_chain.h) whose image is never stored
+// whole: it reads and writes each row once. The octave lattices are built once, in the
+// constructor; rows may be blended in any order, from any thread (one Scratch per thread).
+// blend_row on every row equals add_noise on the assembled image.
+class NoiseRows {
+ public:
+  // Throws k3::ConfigError on an empty size, an amount outside [0,1] or bad Perlin options.
+  NoiseRows(cv::Size size, const NoiseOptions& options);
+  ~NoiseRows();
+  NoiseRows(const NoiseRows&) = delete;
+  NoiseRows& operator=(const NoiseRows&) = delete;
+
+  struct Scratch {
+    std::vector<float> n, perlin;  // one row of n (3 floats per pixel) and of P
+  };
+  Scratch scratch() const;
+  // The row's n (size.width * 3 floats): N(0,1), times (P+1)/2 for Perlin.
+  void fill(int row, float* n, Scratch& scratch) const;
+  // out = (1-a)*x + a*noise_image over row `row` (size.width * 3 floats); `out` may be `x`.
+  void blend_row(int row, const float* x, float* out, Scratch& scratch) const;
+
+  struct Impl;  // defined in noise.cpp (noise_field uses it too)
+
+ private:
+  std::unique_ptr<const Impl> impl_;
+};
 
 }  // namespace k3::ops

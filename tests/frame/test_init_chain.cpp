@@ -51,6 +51,36 @@ TEST_CASE("the fused init chain equals the operations one after another", "[unit
   }
 }
 
+TEST_CASE("the fused init chain's blur equals cv::GaussianBlur at every kernel size and at the borders", "[unit]") {
+  // The fused pass filters rows itself (taps unrolled for kernels 3, 5, 7; a generic loop for
+  // others) with OpenCV's reflect-101 border: images narrower or shorter than the kernel too.
+  const cv::Mat reference = k3::test::random_test_image(23, 19, 41) * 0.5 + 60.0;
+  const ColorTemplate lab = make_color_template(reference, ColorSpace::LAB);
+  // 41x150 is split into several blocks of rows (row_loops.h), whose margins are read twice.
+  for (const cv::Size size : {cv::Size(1, 1), cv::Size(2, 3), cv::Size(7, 1), cv::Size(1, 9), cv::Size(4, 4),
+                              cv::Size(61, 37), cv::Size(41, 150)}) {
+    const cv::Mat image = k3::test::random_test_image(size.width, size.height, 43);
+    for (int kernel : {1, 3, 5, 7, 9}) {
+      for (double sigma : {1.0, 0.0}) {
+        for (const ColorTemplate* colors : {static_cast<const ColorTemplate*>(nullptr), &lab}) {
+          for (double contrast : {1.0, 1.3}) {
+            InitChain steps;
+            steps.colors = colors;
+            steps.contrast = contrast;
+            steps.anti_blur = AntiBlur{kernel, sigma, 0.6, kernel == 3 ? 2.0 : 0.0};
+            steps.noise.amount = 0.065;
+            steps.noise.seed = 5;
+            const double error = cv::norm(prepare_init_frame(image, steps), one_by_one(image, steps), cv::NORM_INF);
+            INFO(size.width << "x" << size.height << " kernel " << kernel << " sigma " << sigma << " colours "
+                            << (colors ? "LAB" : "none") << " contrast " << contrast << ": max difference " << error);
+            CHECK(error < 1e-3);
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("the fused init chain checks its settings like the operations", "[unit]") {
   const cv::Mat image = k3::test::smooth_test_image(16, 16);
   InitChain steps;

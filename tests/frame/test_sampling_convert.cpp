@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <opencv2/imgproc.hpp>
+
 #include "animation/ops/image_convert.h"
+#include "animation/ops/remap_bilinear.h"
+#include "frame_test_images.h"
 #include "animation/ops/sampling.h"
 #include "base/errors.h"
 
@@ -62,4 +66,49 @@ TEST_CASE("ImageRGB8 round-trips through OpenCV without a channel swap", "[unit]
   CHECK(to_image_rgb8(to_mat_u8(image)).pixels == image.pixels);
   image.pixels.pop_back();
   CHECK_THROWS_WITH(to_mat_u8(image), Catch::Contains("expected 6 bytes"));
+}
+
+TEST_CASE("remap_bilinear_rgb equals cv::remap bilinear, value for value, with every border", "[unit]") {
+  const cv::Mat image = k3::test::random_test_image(37, 29, 9);
+  cv::Mat mx(23, 41, CV_32FC1), my(23, 41, CV_32FC1);
+  cv::RNG rng(3);
+  // Positions inside, on the last row and column, just outside and far outside the image.
+  rng.fill(mx, cv::RNG::UNIFORM, -3.0, 40.0);
+  rng.fill(my, cv::RNG::UNIFORM, -3.0, 32.0);
+  mx.at<float>(0, 0) = 35.5f;  // the last pixel pair of a row
+  my.at<float>(0, 0) = 27.25f;
+  mx.at<float>(0, 1) = -1000.f;
+  mx.at<float>(1, 0) = 36.0f;  // exactly the last column
+  for (int border : {cv::BORDER_REPLICATE, cv::BORDER_REFLECT, cv::BORDER_WRAP, cv::BORDER_CONSTANT}) {
+    cv::Mat want, got;
+    cv::remap(image, want, mx, my, cv::INTER_LINEAR, border, cv::Scalar::all(0));
+    remap_bilinear_rgb(image, got, mx, my, border);
+    INFO("border " << border);
+    CHECK(cv::norm(got, want, cv::NORM_INF) == 0.0);
+    // Into a block of rows of a larger image: the rows around it stay as they were.
+    cv::Mat canvas(30, 41, CV_32FC3, cv::Scalar::all(7));
+    cv::Mat block = canvas.rowRange(3, 26);
+    remap_bilinear_rgb(image, block, mx, my, border);
+    CHECK(cv::norm(canvas.rowRange(3, 26), want, cv::NORM_INF) == 0.0);
+    CHECK(cv::norm(canvas.rowRange(0, 3), cv::Mat(3, 41, CV_32FC3, cv::Scalar::all(7)), cv::NORM_INF) == 0.0);
+    CHECK(cv::norm(canvas.rowRange(26, 30), cv::Mat(4, 41, CV_32FC3, cv::Scalar::all(7)), cv::NORM_INF) == 0.0);
+  }
+}
+
+TEST_CASE("warp_affine_bilinear_rgb equals cv::warpAffine bilinear, value for value, with every border", "[unit]") {
+  const cv::Mat image = k3::test::random_test_image(53, 41, 11);
+  for (const cv::Matx23d forward : {cv::Matx23d(1.0025, 0.0087, -2.3, -0.0087, 1.0025, 1.7),  // Deforum's 2D motion
+                                    cv::Matx23d(0.7, -0.4, 20.0, 0.5, 1.3, -9.0), cv::Matx23d(1, 0, 0, 0, 1, 0)}) {
+    for (int border : {cv::BORDER_REPLICATE, cv::BORDER_REFLECT, cv::BORDER_WRAP, cv::BORDER_CONSTANT}) {
+      cv::Mat want;
+      cv::warpAffine(image, want, forward, image.size(), cv::INTER_LINEAR, border, cv::Scalar::all(0));
+      cv::Mat got(image.size(), CV_32FC3);
+      const cv::Matx23d inverse = inverse_affine(forward);
+      cv::Mat top = got.rowRange(0, 17), bottom = got.rowRange(17, got.rows);  // in two blocks
+      warp_affine_bilinear_rgb(image, top, inverse, 0, border);
+      warp_affine_bilinear_rgb(image, bottom, inverse, 17, border);
+      INFO("matrix " << forward << " border " << border);
+      CHECK(cv::norm(got, want, cv::NORM_INF) == 0.0);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include <catch2/catch.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "animation/ops/warp_3d.h"
 #include "frame_test_images.h"
@@ -203,4 +204,47 @@ TEST_CASE("3D warp rejects a bad fov and clamps overshoot", "[unit]") {
   cv::minMaxLoc(out.reshape(1), &lo, &hi);
   CHECK(lo >= 0.0);
   CHECK(hi <= 255.0);
+}
+
+TEST_CASE("3D warp by blocks of rows equals cv::remap with the whole maps", "[unit]") {
+  // warp_3d computes the maps and remaps one block of rows at a time; warp_3d_maps gives the
+  // whole maps. Same values, bit for bit, with and without depth, at an odd size of several blocks.
+  const cv::Mat image = k3::test::random_test_image(97, 161, 7);
+  cv::Mat depth(161, 97, CV_32FC1);
+  cv::randu(depth, 1.0, 2.0);
+  Warp3D warp;
+  warp.translation_x = 3.0;
+  warp.translation_z = 2.0;
+  warp.rotation_y = 1.5;
+  warp.rotation_z = -2.0;
+  for (const cv::Mat* z : {static_cast<const cv::Mat*>(nullptr), static_cast<const cv::Mat*>(&depth)}) {
+    for (Interpolation interpolation : {Interpolation::Bilinear, Interpolation::Bicubic}) {
+      const SamplingOptions sampling{BorderMode::Replicate, interpolation};
+      cv::Mat mx, my, want;
+      warp_3d_maps(image.size(), z ? *z : cv::Mat(), warp, mx, my);
+      cv::remap(image, want, mx, my, to_cv_interpolation(interpolation), cv::BORDER_REPLICATE);
+      cv::max(want, 0.0, want);
+      cv::min(want, 255.0, want);
+      INFO((z ? "depth map " : "flat ") << to_string(interpolation));
+      CHECK(cv::norm(warp_3d(image, z ? *z : cv::Mat(), warp, sampling), want, cv::NORM_INF) == 0.0);
+    }
+  }
+}
+
+TEST_CASE("3D warp reuses its output memory only once the caller has let go of it", "[unit]") {
+  const cv::Mat image = k3::test::smooth_test_image(64, 48);
+  const SamplingOptions sampling{BorderMode::Replicate, Interpolation::Bilinear};
+  Warp3D left, right;
+  left.translation_x = 5.0;
+  right.translation_x = -5.0;
+  const cv::Mat first = warp_3d(image, cv::Mat(), left, sampling);
+  const cv::Mat kept = first.clone();
+  cv::Mat second = warp_3d(image, cv::Mat(), right, sampling);
+  CHECK(second.data != first.data);  // `first` is still held: not overwritten
+  CHECK(cv::norm(first, kept, cv::NORM_INF) == 0.0);
+  const uchar* released = second.data;
+  second.release();
+  const cv::Mat third = warp_3d(image, cv::Mat(), left, sampling);
+  CHECK(third.data == released);  // nobody held it any more: the same memory again
+  CHECK(cv::norm(third, kept, cv::NORM_INF) == 0.0);
 }
