@@ -103,7 +103,7 @@ TEST_CASE("deforum-kandinsky settings keep strength as denoise", "[unit][render]
   CHECK(reported == std::set<std::string>{"prior_seed"});
 }
 
-TEST_CASE("Deforum depth keys choose the depth source; AdaBins and other models are reported", "[unit][render]") {
+TEST_CASE("Deforum depth keys choose the depth source - AdaBins and other models are reported", "[unit][render]") {
   auto reasons = [](const DeforumImport& result) {
     std::map<std::string, std::string> out;
     for (const auto& w : result.warnings) out[w.key] += w.reason;
@@ -111,7 +111,8 @@ TEST_CASE("Deforum depth keys choose the depth source; AdaBins and other models 
   };
   json midas = {{"animation_mode", "3D"}, {"use_depth_warping", true}, {"depth_algorithm", "Midas-3-Hybrid"},
                 {"midas_weight", 0.2}, {"save_depth_maps", true}};
-  auto result = import_deforum_settings(midas, "a1111.txt");
+  // midas_weight alone would make the automatic guess deforum-kandinsky (whose weight blends).
+  auto result = import_deforum_settings(midas, "a1111.txt", DeforumFlavor::A1111);
   CHECK(result.preset["motion"]["depth_source"] == "midas-3");
   CHECK(result.preset["motion"]["use_depth_warping"] == true);
   CHECK(result.preset["motion"]["save_depth_maps"] == true);
@@ -126,7 +127,7 @@ TEST_CASE("Deforum depth keys choose the depth source; AdaBins and other models 
   CHECK(settings.motion.depth_path == "/some/dpt-large");
 
   midas["depth_algorithm"] = "Midas+AdaBins (old)";
-  w = reasons(import_deforum_settings(midas, "a1111.txt"));
+  w = reasons(import_deforum_settings(midas, "a1111.txt", DeforumFlavor::A1111));
   CHECK_THAT(w["depth_algorithm"], Catch::Contains("AdaBins"));
   CHECK_THAT(w["midas_weight"], Catch::Contains("AdaBins is out of scope"));
 
@@ -203,7 +204,7 @@ TEST_CASE("files of the form of Deforum's default and test settings import", "[u
   }
 }
 
-TEST_CASE("null is accepted wherever Deforum writes it; unsupported null keys are still listed", "[unit][render]") {
+TEST_CASE("null is accepted wherever Deforum writes it - unsupported null keys are still listed", "[unit][render]") {
   json settings = {{"W", 512},
                    {"init_image", nullptr},
                    {"use_init", true},

@@ -72,7 +72,7 @@ TEST_CASE("Perlin octave statistics: range, mean, zero at lattice points", "[uni
   CHECK_THROWS_AS(perlin_noise(size, PerlinOptions{8, 8, 0, 0.5}, 1), k3::ConfigError);
 }
 
-TEST_CASE("white noise is standard normal; Perlin modulates it by (P+1)/2", "[unit]") {
+TEST_CASE("white noise is standard normal - Perlin modulates it by (P+1)/2", "[unit]") {
   NoiseOptions options;
   options.type = NoiseType::Uniform;
   options.seed = 3;

@@ -114,7 +114,7 @@ TEST_CASE("3D warp, flat depth: rotations at the centre and the corners", "[unit
   }
 }
 
-TEST_CASE("3D warp: near and far have no effect; aspect ratio scales x only", "[unit]") {
+TEST_CASE("3D warp: near and far have no effect - aspect ratio scales x only", "[unit]") {
   const cv::Size size(64, 48);
   Warp3D a;
   a.translation_x = 7.0;
