@@ -12,7 +12,7 @@
 #include <fstream>
 #include <iostream>
 
-using k3::test::core::relative_l2;
+using k3::golden::rel_l2;
 
 namespace {
 
@@ -40,7 +40,7 @@ double check_shape(const Shape& s, bool with_bias) {
   auto got = k3::conv2d(*conv, x);
   REQUIRE(got.sizes() == want.sizes());
   CHECK(got.is_contiguous());
-  return relative_l2(got, want);
+  return rel_l2(got, want);
 }
 
 }  // namespace
