@@ -29,10 +29,7 @@ TEST_CASE("3D render with the tiny model and the tiny depth model", "[unit][cli]
     return;
   }
   TempDir dir("render-depth-model");
-  std::string depth_model;  // the set's first Depth Anything model
-  for (const auto& m : k3::test::fixture::depth_models())
-    if (m.kind == "depth_anything" && depth_model.empty()) depth_model = m.dir;
-  REQUIRE_FALSE(depth_model.empty());
+  const std::string depth_model = k3::test::fixture::first_depth_model("depth_anything");
   const std::string side = std::to_string(k3::test::fixture::model_geometry().image_side);  // the tiny model's square
   const std::string base = shell_quote(k3anim_path()) + " --quiet render " +
                            shell_quote(k3::test::source_dir() + "/examples/zoom-in.json") + " --model " +
@@ -92,8 +89,8 @@ TEST_CASE("A depth model's unread config keys are said by the render, not droppe
   }
   TempDir dir("render-depth-warning");
   const std::string model = dir / "depth-model";
-  REQUIRE(run("cp -r " + shell_quote(k3::test::fixtures_root() + "/depth-tiny/depth-anything-tiny") + " " +
-              shell_quote(model)).exit_code == 0);
+  const std::string source = k3::test::fixture::first_depth_model("depth_anything");
+  REQUIRE(run("cp -r " + shell_quote(source) + " " + shell_quote(model)).exit_code == 0);
   // A key a newer transformers might write: the model still loads, and the render says so.
   REQUIRE(run("sed -i 's/^{/{\"shiny_future_key\": 3,/' " + shell_quote(model + "/config.json")).exit_code == 0);
   auto result = run(shell_quote(k3anim_path()) + " --quiet render " + shell_quote(k3::test::source_dir() + "/examples/zoom-in.json") +

@@ -1,5 +1,5 @@
 // Kandinsky 3 text-to-image and image-to-image against diffusers' recorded runs: every pipeline
-// case in the golden folder (t2i_*.safetensors, i2i*.safetensors), discovered from the files and
+// case in the golden folder (each <name>.safetensors that meta.json lists), discovered from the files and
 // meta.json. Three levels: the loop from stored embeddings and stored draws; the seeded torch
 // generator against the stored draws; the whole pipeline from the prompt text.
 #include "src/pipeline/pipeline.h"

@@ -94,6 +94,13 @@ std::vector<DepthModel> depth_models() {
   return out;
 }
 
+std::string first_depth_model(const std::string& kind) {
+  for (const auto& m : depth_models())
+    if (m.kind == kind) return m.dir;
+  throw std::runtime_error(fixtures_root() + "/depth-tiny-golden/meta.json: expected a model of kind '" + kind +
+                           "', got none");
+}
+
 std::vector<std::string> depth_pictures() {
   const auto meta = read_json(fixtures_root() + "/depth-tiny-golden/meta.json");
   std::vector<std::string> out;

@@ -59,6 +59,8 @@ struct DepthModel {
   std::string dir;
 };
 std::vector<DepthModel> depth_models();
+// The folder of the set's first model of `kind`; throws when there is none.
+std::string first_depth_model(const std::string& kind);
 // The pictures of depth-tiny-golden/meta.json "images", as paths.
 std::vector<std::string> depth_pictures();
 
