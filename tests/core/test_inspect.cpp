@@ -116,7 +116,7 @@ TEST_CASE("inspect: the tiny fixture folder is complete", "[golden]") {
   CHECK(report["scheduler"]["config"]["beta_schedule"] == scheduler_json["beta_schedule"]);
 }
 
-TEST_CASE("inspect: broken model folders give one-line errors naming file and tensor", "[golden]") {
+TEST_CASE("inspect: broken model folders give one-line errors naming file and tensor", "[unit]") {
   K3_REQUIRE_FIXTURES();
   k3::test::TempDir dir("inspect_broken");
   struct Case {
