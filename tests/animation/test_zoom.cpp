@@ -98,7 +98,7 @@ TEST_CASE("zoom geometry centres the shrunk keyframe and uses the exact size rat
   CHECK_THROWS_AS(zoom_geometry(cv::Size(64, 64), 1.001), k3::ConfigError);
 }
 
-TEST_CASE("a zoom canvas keeps the shrunk keyframe and fills the ring; keyframe positions compose to the keyframe",
+TEST_CASE("a zoom canvas keeps the shrunk keyframe and fills the ring, keyframe positions compose to the keyframe",
           "[unit][render][zoom]") {
   ZoomGeometry g = zoom_geometry(cv::Size(96, 96), 2.0);
   cv::Mat first = make_test_pattern(96, 96);
@@ -144,7 +144,7 @@ TEST_CASE("a zoom canvas keeps the shrunk keyframe and fills the ring; keyframe 
   CHECK(max_difference(compose_zoom_frame(keyframes, g, 0.0, 8.0), first) < 1e-3);
 }
 
-TEST_CASE("a preview zoom-out clip zooms at a constant rate; zoom-in is its exact reverse", "[unit][render][zoom]") {
+TEST_CASE("a preview zoom-out clip zooms at a constant rate, zoom-in is its exact reverse", "[unit][render][zoom]") {
   k3::test::TempDir dir("zoom-preview");
   auto backend = make_preview_backend();
   RenderSettings out_settings = zoom_settings({{"width", 128}, {"height", 128}, {"output", {{"write_video", true}}}});

@@ -56,7 +56,7 @@ TEST_CASE("3D render with the tiny model and the tiny depth model", "[unit][cli]
   CHECK(differing == 2);  // frame 0 is text-to-image, not warped
 }
 
-TEST_CASE("k3anim depth writes the pipeline's picture; a bad folder is one line", "[unit][cli]") {
+TEST_CASE("k3anim depth writes the pipeline's picture, a bad folder is one line", "[unit][cli]") {
   if (!k3::test::fixtures_present("depth-tiny")) {
     k3::test::missing_fixtures("depth-tiny fixtures not found under " + k3::test::fixtures_root());
     return;

@@ -4,7 +4,7 @@
 
 #include "src/nn/conv_choice_cache.h"
 #include "base/errors.h"
-#include "tests/core/core_golden_support.h"
+#include "tests/core/golden.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>

@@ -34,7 +34,7 @@ TEST_CASE("full-size MoVQ has exactly the checkpoint's names and shapes", "[unit
   CHECK(k3::test::core::parameter_shapes(*without_codebook).size() == 430);
 }
 
-TEST_CASE("MoVQ config: 0.24-era file gets diffusers' defaults; errors name file and key", "[unit]") {
+TEST_CASE("MoVQ config: 0.24-era file gets diffusers' defaults, errors name file and key", "[unit]") {
   nlohmann::json json = {{"_class_name", "VQModel"},
                          {"act_fn", "silu"},
                          {"block_out_channels", {32, 32, 32, 64}},

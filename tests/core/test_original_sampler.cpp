@@ -180,7 +180,7 @@ TEST_CASE("the pipeline runs the original sampler with [cond, uncond] and the nu
   CHECK_FALSE(recorder->contexts.front().null_rows.any().item<bool>());
 }
 
-TEST_CASE("flash sampler: 979, 729, 479, 229; x0 estimate re-noised to the next time", "[unit]") {
+TEST_CASE("flash sampler: 979, 729, 479, 229, x0 estimate re-noised to the next time", "[unit]") {
   auto sampler = k3::make_sampler("flash", cosine_config());
   sampler->set_timesteps(50);  // ignored: the list is fixed
   CHECK(sampler->timesteps() == std::vector<int64_t>{979, 729, 479, 229});

@@ -1,5 +1,6 @@
 #include "tests/support/fixture_set.h"
 
+#include "src/public/model_canvas.h"
 #include "tests/support/test_support.h"
 
 #include <algorithm>
@@ -79,10 +80,11 @@ ModelGeometry model_geometry() {
   g.movq_levels = static_cast<int64_t>(movq.at("block_out_channels").size());
   g.downscale = int64_t{1} << (g.movq_levels - 1);
   // The pipeline rounds a side up to a multiple of downscale^2 (diffusers' downscale_height_and_width);
-  // the UNet halves its latents once per level after the first, so they must divide by that too.
+  // the UNet halves its latents once per level after the first, so they must divide by that too;
+  // and the Generator works on canvases of k3::kModelSizeMultiple (64) pixels.
   const int64_t halvings = int64_t{1} << (static_cast<int64_t>(unet.at("block_out_channels").size()) - 1);
   const int64_t latent_multiple = std::max<int64_t>(1, halvings / std::gcd(g.downscale, halvings));
-  g.image_side = g.downscale * g.downscale * latent_multiple;
+  g.image_side = std::lcm(g.downscale * g.downscale * latent_multiple, int64_t{k3::kModelSizeMultiple});
   return g;
 }
 

@@ -47,7 +47,7 @@ struct ModelGeometry {
   int64_t movq_norm_groups = 0;
   int64_t movq_levels = 0;             // len(movq block_out_channels)
   int64_t downscale = 0;               // picture pixels per latent pixel: 2^(movq levels - 1)
-  int64_t image_side = 0;              // smallest square picture diffused without padding
+  int64_t image_side = 0;              // smallest square the model and the Generator take without padding
   int64_t latent_side() const { return image_side / downscale; }
 };
 ModelGeometry model_geometry();
