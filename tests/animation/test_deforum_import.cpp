@@ -103,7 +103,7 @@ TEST_CASE("deforum-kandinsky settings keep strength as denoise", "[unit][render]
   CHECK(reported == std::set<std::string>{"prior_seed"});
 }
 
-TEST_CASE("Deforum depth keys choose the depth source - AdaBins and other models are reported", "[unit][render]") {
+TEST_CASE("Deforum depth keys choose the depth source, AdaBins and other models are reported", "[unit][render]") {
   auto reasons = [](const DeforumImport& result) {
     std::map<std::string, std::string> out;
     for (const auto& w : result.warnings) out[w.key] += w.reason;
@@ -204,7 +204,7 @@ TEST_CASE("files of the form of Deforum's default and test settings import", "[u
   }
 }
 
-TEST_CASE("null is accepted wherever Deforum writes it - unsupported null keys are still listed", "[unit][render]") {
+TEST_CASE("null is accepted wherever Deforum writes it, unsupported null keys are still listed", "[unit][render]") {
   json settings = {{"W", 512},
                    {"init_image", nullptr},
                    {"use_init", true},

@@ -6,6 +6,7 @@
 #include "animation/render/render_loop.h"
 #include "animation/render/run_folder.h"
 #include "src/public/generator.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -19,8 +20,9 @@ using nlohmann::json;
 namespace {
 
 RenderSettings blend_preset(const json& patch) {
-  json preset = {{"width", 64},
-                 {"height", 64},
+  const auto side = k3::test::fixture::model_geometry().image_side;  // the tiny model's square
+  json preset = {{"width", side},
+                 {"height", side},
                  {"frames", 3},
                  {"seed", {{"seed", 21}, {"behavior", "fixed"}}},
                  {"motion", {{"zoom", "0:(1.03)"}}},

@@ -7,6 +7,7 @@
 #include "animation/render/render_loop.h"
 #include "animation/render/run_folder.h"
 #include "src/public/generator.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -20,10 +21,11 @@ using nlohmann::json;
 namespace {
 
 std::string tiny_model() { return k3::test::fixtures_root() + "/k3-tiny"; }
+int tiny_side() { return static_cast<int>(k3::test::fixture::model_geometry().image_side); }
 
 RenderSettings tiny_preset(const json& patch) {
-  json preset = {{"width", 64},
-                 {"height", 64},
+  json preset = {{"width", tiny_side()},
+                 {"height", tiny_side()},
                  {"frames", 3},
                  {"prompts", {{"0", "a red fox in the snow"}}},
                  {"seed", {{"seed", 11}}},
@@ -70,7 +72,7 @@ TEST_CASE("every sampler renders a 3-frame clip with the tiny model from a prese
     RenderSettings s = tiny_preset({{"model", {{"sampler", sampler}}}});
     auto messages = render(s, dir / sampler);
     RunFolder folder = RunFolder::open(dir / sampler);
-    for (int i = 0; i < 3; ++i) CHECK(folder.read_frame(i).size() == cv::Size(64, 64));
+    for (int i = 0; i < 3; ++i) CHECK(folder.read_frame(i).size() == cv::Size(tiny_side(), tiny_side()));
     CHECK(max_difference(folder.read_frame(1), folder.read_frame(2)) > 0);
     bool flash_warned = false;
     for (const auto& m : messages) flash_warned |= m.find("\"flash\" runs without classifier-free guidance") != std::string::npos;

@@ -8,6 +8,7 @@
 #include "animation/render/zoom_clip.h"
 #include "base/errors.h"
 #include "src/public/generator.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -97,7 +98,7 @@ TEST_CASE("zoom geometry centres the shrunk keyframe and uses the exact size rat
   CHECK_THROWS_AS(zoom_geometry(cv::Size(64, 64), 1.001), k3::ConfigError);
 }
 
-TEST_CASE("a zoom canvas keeps the shrunk keyframe and fills the ring - keyframe positions compose to the keyframe",
+TEST_CASE("a zoom canvas keeps the shrunk keyframe and fills the ring, keyframe positions compose to the keyframe",
           "[unit][render][zoom]") {
   ZoomGeometry g = zoom_geometry(cv::Size(96, 96), 2.0);
   cv::Mat first = make_test_pattern(96, 96);
@@ -143,7 +144,7 @@ TEST_CASE("a zoom canvas keeps the shrunk keyframe and fills the ring - keyframe
   CHECK(max_difference(compose_zoom_frame(keyframes, g, 0.0, 8.0), first) < 1e-3);
 }
 
-TEST_CASE("a preview zoom-out clip zooms at a constant rate - zoom-in is its exact reverse", "[unit][render][zoom]") {
+TEST_CASE("a preview zoom-out clip zooms at a constant rate, zoom-in is its exact reverse", "[unit][render][zoom]") {
   k3::test::TempDir dir("zoom-preview");
   auto backend = make_preview_backend();
   RenderSettings out_settings = zoom_settings({{"width", 128}, {"height", 128}, {"output", {{"write_video", true}}}});
@@ -228,13 +229,14 @@ TEST_CASE("a tiny-model zoom-out clip outpaints each ring and zooms at a constan
   k3::GeneratorOptions options;
   options.model_dir = k3::test::fixtures_root() + "/k3-tiny";
   auto backend = make_kandinsky_backend(options);
-  RenderSettings settings = zoom_settings();
+  const int side = static_cast<int>(k3::test::fixture::model_geometry().image_side);  // the tiny model's square
+  RenderSettings settings = zoom_settings({{"width", side}, {"height", side}});
   settings.model.dir = options.model_dir;
   Render::start(settings, dir / "run", "test").run(*backend);
   RunFolder folder = RunFolder::open(dir / "run");
 
   // Each ring is the model's (not the mirrored fill) and the kept picture survives inside it.
-  ZoomGeometry g = zoom_geometry(cv::Size(64, 64), 2.0);
+  ZoomGeometry g = zoom_geometry(cv::Size(side, side), 2.0);
   for (int k = 1; k <= 3; ++k) {
     cv::Mat previous = read_mat(dir / ("run/state/zoom-keyframe-" + std::to_string(k - 1) + ".k3mat"));
     cv::Mat keyframe = read_mat(dir / ("run/state/zoom-keyframe-" + std::to_string(k) + ".k3mat"));
@@ -250,7 +252,7 @@ TEST_CASE("a tiny-model zoom-out clip outpaints each ring and zooms at a constan
   }
   double expected = std::pow(2.0, 1.0 / 24);
   RateCheck rate = measure_zoom_rate(dir / "run", settings.frames, expected);
-  std::cout << "tiny-model zoom-out 64x64, 3 keyframes x 24: per-frame scale " << expected << ", worst error "
+  std::cout << "tiny-model zoom-out " << side << "x" << side << ", 3 keyframes x 24: per-frame scale " << expected << ", worst error "
             << rate.worst_scale_error * 100 << "% of the scale, " << rate.worst_increment_error * 100 << "% of the increment\n";
   CHECK(rate.worst_scale_error < 0.01);
 }

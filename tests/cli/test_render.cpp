@@ -1,5 +1,6 @@
 // `k3anim render` as a user runs it: preview videos whose frame count and fps ffprobe confirms,
 // byte-identical resume after SIGKILL, determinism, and bad presets that leave nothing behind.
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -176,7 +177,8 @@ TEST_CASE("a run killed with SIGKILL resumes to byte-identical frames (3D, caden
 TEST_CASE("a tiny-model run killed with SIGKILL resumes to byte-identical frames", "[unit][cli][render][model][slow]") {
   K3_REQUIRE_FIXTURES();
   TempDir dir("render-model-resume");
-  const std::vector<std::string> settings = {"width=64", "height=64", "frames=6", "generation.steps=2", "generation.denoise=0.6",
+  const std::string side = std::to_string(k3::test::fixture::model_geometry().image_side);  // the tiny model's square
+  const std::vector<std::string> settings = {"width=" + side, "height=" + side, "frames=6", "generation.steps=2", "generation.denoise=0.6",
                                              "generation.cadence=2", "output.write_video=false"};
   std::string model = k3::test::fixtures_root() + "/k3-tiny";
   std::string overrides;

@@ -2,6 +2,7 @@
 // uninterrupted run and the video complete. The crashes are exact, not timed: K3_FAULT_AT
 // (animation/fault_point.h) kills k3anim with SIGKILL at the n-th passage through a named point,
 // and K3_FAULT_LOG lists every passage of the uninterrupted run, so each one is tried in turn.
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -123,10 +124,11 @@ TEST_CASE("a preview 3D render (cadence 3) crashed at every write resumes byte-i
 TEST_CASE("the tiny-model 2D clip with a prompt change crashed at each kind of write resumes byte-identical",
           "[unit][cli][render][model][faults][slow]") {
   K3_REQUIRE_FIXTURES();
-  // Issue #17's clip: 64x64, 12 frames, cadence 1, zoom 1.03, angle 1, the prompt changes at
-  // frame 6, denoise 0.5, 4 steps, seed 9, seed behaviour iter.
+  // Issue #17's clip: 64x64 (the tiny model's square), 12 frames, cadence 1, zoom 1.03, angle 1,
+  // the prompt changes at frame 6, denoise 0.5, 4 steps, seed 9, seed behaviour iter.
+  const std::string side = std::to_string(k3::test::fixture::model_geometry().image_side);
   const std::string preset = R"JSON({
-    "version": 1, "name": "crash-clip", "width": 64, "height": 64, "fps": 12, "frames": 12, "animation_mode": "2D",
+    "version": 1, "name": "crash-clip", "width": )JSON" + side + R"JSON(, "height": )JSON" + side + R"JSON(, "fps": 12, "frames": 12, "animation_mode": "2D",
     "prompts": {"0": "a red house by a lake --neg blurry", "6": "a blue boat on the sea --neg blurry"},
     "motion": {"zoom": "0:(1.03)", "angle": "0:(1)"},
     "generation": {"denoise": "0:(0.5)", "steps": "0:(4)", "cadence": 1, "color_coherence": "LAB", "noise": "0:(0.02)"},

@@ -24,8 +24,6 @@ std::map<std::string, torch::Tensor> fixture_tensors(const std::string& path) {
   return out;
 }
 
-double relative_l2(const torch::Tensor& got, const torch::Tensor& want) { return k3::golden::rel_l2(got, want); }
-
 KeyShapes read_key_list(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path);

@@ -12,8 +12,6 @@ namespace k3::test::core {
 
 // Every tensor of a safetensors file, as float32/int64 CPU tensors (copies).
 std::map<std::string, torch::Tensor> fixture_tensors(const std::string& path);
-// The one relative L2 of the golden tests: k3::golden::rel_l2 (tests/core/golden.h).
-double relative_l2(const torch::Tensor& got, const torch::Tensor& want);
 
 using KeyShapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
 // "name<TAB>[d0, d1]" lines; '#' lines are comments.

@@ -4,6 +4,7 @@
 #include "src/io/safetensors.h"
 #include "src/models/unet_config.h"
 #include "src/io/weights.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <filesystem>
@@ -13,8 +14,9 @@ namespace k3::test::inpaint {
 
 nlohmann::json inpainting_unet_config_json() {
   auto json = k3::read_json_file(k3::test::fixtures_root() + "/k3-tiny/unet/config.json");
-  json["in_channels"] = 9;
-  json["out_channels"] = 4;
+  const int64_t latent = k3::test::fixture::model_geometry().latent_channels;
+  json["in_channels"] = 2 * latent + 1;
+  json["out_channels"] = latent;
   return json;
 }
 

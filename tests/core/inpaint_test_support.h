@@ -10,7 +10,8 @@
 
 namespace k3::test::inpaint {
 
-// The fixture's unet/config.json with in_channels 9 and out_channels 4.
+// The fixture's unet/config.json as the original's inpainting UNet: in_channels 2C+1 and
+// out_channels C for the MoVQ's C latent channels (9 and 4 in Kandinsky 3).
 nlohmann::json inpainting_unet_config_json();
 // Every parameter filled with N(0, scale^2) (norm weights around 1), seeded.
 void randomize(torch::nn::Module& module, uint64_t seed, double scale = 0.05);

@@ -4,7 +4,7 @@
 
 #include "src/nn/conv_choice_cache.h"
 #include "base/errors.h"
-#include "tests/core/core_golden_support.h"
+#include "tests/core/golden.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -12,7 +12,7 @@
 #include <fstream>
 #include <iostream>
 
-using k3::test::core::relative_l2;
+using k3::golden::rel_l2;
 
 namespace {
 
@@ -40,7 +40,7 @@ double check_shape(const Shape& s, bool with_bias) {
   auto got = k3::conv2d(*conv, x);
   REQUIRE(got.sizes() == want.sizes());
   CHECK(got.is_contiguous());
-  return relative_l2(got, want);
+  return rel_l2(got, want);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "src/convert/pickle_reader.h"
 #include "src/io/safetensors.h"
 #include "src/io/weights.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -145,6 +146,7 @@ TEST_CASE("the pickle reader understands Python OrderedDict state dicts", "[unit
 
 TEST_CASE("convert --from original: tiny pickles round-trip bit for bit and load strictly", "[unit]") {
   K3_REQUIRE_FIXTURES();
+  const auto geometry = k3::test::fixture::model_geometry();  // what the converter cannot read off the shapes
   k3::test::TempDir dir("convert_original");
   const auto unet = read_all(tiny() + "/unet/diffusion_pytorch_model.safetensors");
   const auto movq = read_all(tiny() + "/movq/diffusion_pytorch_model.safetensors");
@@ -159,7 +161,8 @@ TEST_CASE("convert --from original: tiny pickles round-trip bit for bit and load
   }
   REQUIRE(projection.size() == 3);
   // A transposed view: the reader must honour strides and offsets.
-  const auto null_embedding = torch::arange(80, torch::kFloat).view({40, 2}).select(1, 1);
+  const int64_t context = geometry.context_width;
+  const auto null_embedding = torch::arange(2 * context, torch::kFloat).view({context, 2}).select(1, 1);
   c10::impl::GenericDict unet_file(c10::StringType::get(), c10::AnyType::get());
   unet_file.insert("unet", dict_of(unet_original));
   unet_file.insert("null_embedding", null_embedding);
@@ -167,7 +170,7 @@ TEST_CASE("convert --from original: tiny pickles round-trip bit for bit and load
   save_pickle(dict_of(projection), dir / "projection.pt");
   Tensors movq_original;
   for (const auto& [name, t] : movq) {
-    auto original_name = movq_to_original(name, 4);
+    auto original_name = movq_to_original(name, static_cast<int>(geometry.movq_levels));
     const bool attention_linear = std::regex_search(original_name, std::regex(R"(attn(_1|\.\d+)\.(q|k|v|proj_out)\.weight$)"));
     movq_original[original_name] = attention_linear ? t.view({t.size(0), t.size(1), 1, 1}) : t;
   }
@@ -188,9 +191,9 @@ TEST_CASE("convert --from original: tiny pickles round-trip bit for bit and load
   conversion.movq = dir / "movq.pt";
   conversion.text_encoder = dir / "flan_ul2_encoder";
   conversion.output_dir = dir / "model";
-  conversion.unet_groups = 2;
-  conversion.unet_attention_head_dim = 8;
-  conversion.movq_norm_groups = 8;
+  conversion.unet_groups = geometry.unet_groups;
+  conversion.unet_attention_head_dim = geometry.unet_attention_head_dim;
+  conversion.movq_norm_groups = geometry.movq_norm_groups;
   k3::convert_original_checkpoints(conversion);
 
   // Configs derived from the shapes equal the fixture's.
@@ -235,7 +238,7 @@ TEST_CASE("convert --from original: tiny pickles round-trip bit for bit and load
   load.model_dir = dir / "model";
   const auto models = k3::Kandinsky3Models::load(load);
   REQUIRE(models.null_embedding.defined());
-  CHECK(models.null_embedding.numel() == 40);
+  CHECK(models.null_embedding.numel() == context);
 
   // And `k3anim inspect` reports nothing missing or unexpected.
   const auto result = k3::test::run(k3::test::shell_quote(k3::test::k3anim_path()) + " inspect --json --model " +

@@ -28,8 +28,8 @@ TEST_CASE("DDPM betas and alphas_cumprod match diffusers", "[golden]") {
   const double max_diff = (scheduler.alphas_cumprod() - golden.get("alphas_cumprod")).abs().max().item<double>();
   std::cout << "[ddpm] betas rel L2 " << betas_error << ", alphas_cumprod rel L2 " << cumprod_error << " (max abs "
             << max_diff << ")\n";
-  CHECK(betas_error <= 1e-5);
-  CHECK(cumprod_error <= 1e-5);
+  CHECK(betas_error <= k3::golden::tolerance::component);
+  CHECK(cumprod_error <= k3::golden::tolerance::component);
 }
 
 TEST_CASE("DDPM timesteps for every step count of the fixture", "[golden]") {
@@ -92,9 +92,9 @@ TEST_CASE("DDPM step() with the recorded noise and with a seeded generator", "[g
     const double generator_error = rel_l2(drawn.prev_sample, golden.get(prefix + "prev_sample"));
     std::cout << "[ddpm] step t=" << t << ": prev_sample rel L2 " << prev_error << ", pred_original rel L2 " << x0_error
               << ", with generator " << generator_error << "\n";
-    CHECK(prev_error <= 1e-5);
-    CHECK(x0_error <= 1e-5);
-    CHECK(generator_error <= 1e-5);
+    CHECK(prev_error <= k3::golden::tolerance::component);
+    CHECK(x0_error <= k3::golden::tolerance::component);
+    CHECK(generator_error <= k3::golden::tolerance::component);
   }
 }
 
@@ -103,9 +103,7 @@ TEST_CASE("DDPM add_noise matches diffusers", "[golden]") {
   GoldenFile golden("scheduler.safetensors");
   k3::DDPMScheduler scheduler(tiny_config());
   auto out = scheduler.add_noise(golden.get("add_noise.original"), golden.get("add_noise.noise"), golden.get("add_noise.timesteps"));
-  const double error = rel_l2(out, golden.get("add_noise.out"));
-  std::cout << "[ddpm] add_noise rel L2 " << error << "\n";
-  CHECK(error <= 1e-5);
+  k3::golden::check_rel_l2("[ddpm] add_noise", out, golden.get("add_noise.out"), k3::golden::tolerance::component);
 }
 
 TEST_CASE("DDPM refuses bad step counts and denoise values", "[unit]") {

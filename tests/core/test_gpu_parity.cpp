@@ -34,7 +34,7 @@ TEST_CASE("T5 encoder on CUDA in float32, float16 and bfloat16", "[gpu]") {
     const char* name;
     double tolerance;
   };
-  for (const auto& c : {Case{torch::kFloat32, "float32", 1e-5}, Case{torch::kHalf, "float16", 1e-2},
+  for (const auto& c : {Case{torch::kFloat32, "float32", k3::golden::tolerance::component}, Case{torch::kHalf, "float16", 1e-2},
                         Case{torch::kBFloat16, "bfloat16", 5e-2}}) {
     k3::T5Encoder encoder(config);
     encoder->load(store, c.dtype, cuda);
@@ -59,7 +59,7 @@ TEST_CASE("DDPM step and add_noise on CUDA", "[gpu]") {
   k3::DDPMScheduler scheduler(k3::SchedulerConfig::from_file(k3::golden::model_dir() + "/scheduler/scheduler_config.json"));
   scheduler.set_timesteps(json["step"]["num_inference_steps"].get<int>());
   for (const auto dtype : {torch::kFloat32, torch::kHalf}) {
-    const double tolerance = dtype == torch::kFloat32 ? 1e-5 : 5e-3;
+    const double tolerance = dtype == torch::kFloat32 ? k3::golden::tolerance::component : 5e-3;
     const auto model_output = golden.get("step.model_output").to(cuda, dtype);
     const auto sample = golden.get("step.sample").to(cuda, dtype);
     const auto& cases = json["step"]["cases"];
@@ -76,7 +76,7 @@ TEST_CASE("DDPM step and add_noise on CUDA", "[gpu]") {
         // A CPU generator draws on the CPU and the noise moves to the GPU (diffusers' randn_tensor).
         auto generator = at::detail::createCPUGenerator(cases[k]["generator_seed"].get<uint64_t>());
         auto drawn = scheduler.step(model_output, t, sample, generator);
-        CHECK(k3::golden::rel_l2(drawn.prev_sample, golden.get(prefix + "prev_sample")) <= 1e-5);
+        CHECK(k3::golden::rel_l2(drawn.prev_sample, golden.get(prefix + "prev_sample")) <= k3::golden::tolerance::component);
       }
     }
     auto noised = scheduler.add_noise(golden.get("add_noise.original").to(cuda, dtype), golden.get("add_noise.noise").to(cuda, dtype),

@@ -11,6 +11,7 @@
 #include "src/models/unet.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/core/golden.h"
+#include "tests/support/fixture_set.h"
 
 #include <catch2/catch.hpp>
 
@@ -121,7 +122,7 @@ TEST_CASE("text-to-image on CUDA in fp16 and bf16 against the CPU in fp32 (Gener
   k3::GenerationRequest request;
   request.prompt = "a lighthouse on a cliff";
   request.negative_prompt = "blurry";
-  request.width = request.height = 64;
+  request.width = request.height = static_cast<int>(k3::test::fixture::model_geometry().image_side);
   request.steps = 4;
   request.seed = 11;
   auto picture = [&](const std::string& device, const std::string& dtype, const std::string& offload) {

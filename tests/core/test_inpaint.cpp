@@ -9,6 +9,7 @@
 #include "src/models/unet_config.h"
 #include "tests/core/core_golden_support.h"
 #include "tests/core/inpaint_test_support.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -20,6 +21,15 @@ namespace {
 using namespace k3;
 
 std::string tiny() { return k3::test::fixtures_root() + "/k3-tiny"; }
+
+// The tiny model's sizes: the test picture is two model squares wide and high (128 pixels, 16
+// latents in Kandinsky 3's tiny set), repainted in its right half.
+struct Sizes {
+  k3::test::fixture::ModelGeometry model = k3::test::fixture::model_geometry();
+  int64_t side = 2 * model.image_side;               // picture pixels
+  int64_t latent = side / model.downscale;           // latent pixels
+  int64_t channels = model.latent_channels;          // latent channels C; the inpainting UNet takes 2C+1
+};
 
 VQModel load_tiny_movq() {
   auto config = MoVQConfig::from_file(tiny() + "/movq/config.json");
@@ -36,25 +46,27 @@ SchedulerConfig unclipped_scheduler() {
   return config;
 }
 
-GuidanceBatch random_conditioning(int64_t rows, int64_t width) {
+GuidanceBatch random_conditioning(int64_t rows) {
   GuidanceBatch batch;
-  batch.embeds = torch::randn({rows, 6, width});
+  batch.embeds = torch::randn({rows, 6, Sizes().model.text_width});
   batch.mask = torch::ones({rows, 6}, torch::kBool);
   return batch;
 }
 
-// A smooth test picture in [-1, 1], [1, 3, 128, 128].
+// A smooth test picture in [-1, 1], [1, 3, side, side].
 torch::Tensor test_image() {
-  auto y = torch::linspace(-1, 1, 128).view({1, 1, 128, 1});
-  auto x = torch::linspace(-1, 1, 128).view({1, 1, 1, 128});
-  return torch::cat({0.8 * torch::sin(3 * x + y).expand({1, 1, 128, 128}), 0.6 * (x * y).expand({1, 1, 128, 128}),
-                     0.5 * torch::cos(2 * y - x).expand({1, 1, 128, 128})}, 1);
+  const int64_t n = Sizes().side;
+  auto y = torch::linspace(-1, 1, n).view({1, 1, n, 1});
+  auto x = torch::linspace(-1, 1, n).view({1, 1, 1, n});
+  return torch::cat({0.8 * torch::sin(3 * x + y).expand({1, 1, n, n}), 0.6 * (x * y).expand({1, 1, n, n}),
+                     0.5 * torch::cos(2 * y - x).expand({1, 1, n, n})}, 1);
 }
 
-// Repaint the right half (columns >= 64).
+// Repaint the right half (columns >= side / 2).
 torch::Tensor right_half_mask() {
-  auto mask = torch::zeros({1, 1, 128, 128});
-  mask.slice(3, 64) = 1;
+  const int64_t n = Sizes().side;
+  auto mask = torch::zeros({1, 1, n, n});
+  mask.slice(3, n / 2) = 1;
   return mask;
 }
 
@@ -71,8 +83,9 @@ struct InpaintingOracle : Denoiser {
   torch::Tensor predict_noise(const torch::Tensor& input, const torch::Tensor& timestep,
                               const DenoiserContext&) override {
     inputs.push_back(input.clone());
-    const auto x = input.slice(1, 0, 4);
-    const auto keep = input.slice(1, 4, 5);
+    const int64_t c = (input.size(1) - 1) / 2;  // [latent C, keep mask 1, masked-image latent C]
+    const auto x = input.slice(1, 0, c);
+    const auto keep = input.slice(1, c, c + 1);
     const auto target = keep * known.expand_as(x);
     return true_noise(x, target, alphas_cumprod[timestep.item<int64_t>()].item<double>());
   }
@@ -102,8 +115,10 @@ TEST_CASE("the 9-channel UNet gets [latent, keep mask, masked-image latent] in t
   torch::manual_seed(1);
   Kandinsky3UNet unet(UNetConfig::from_json(k3::test::inpaint::inpainting_unet_config_json(), "test"));
   k3::test::inpaint::randomize(*unet, 3);
-  REQUIRE(unet->config().out_channels() == 4);
-  REQUIRE(unet->conv_in->weight.size(1) == 9);
+  const Sizes s;
+  const int64_t c = s.channels, half = s.latent / 2;
+  REQUIRE(unet->config().out_channels() == c);
+  REQUIRE(unet->conv_in->weight.size(1) == 2 * c + 1);
   auto movq = load_tiny_movq();
   Kandinsky3InpaintPipeline pipeline(unet, movq, unclipped_scheduler());
   REQUIRE(pipeline.uses_inpainting_unet());
@@ -117,25 +132,25 @@ TEST_CASE("the 9-channel UNet gets [latent, keep mask, masked-image latent] in t
   DenoiseSettings settings;
   settings.steps = 3;
   settings.sampler = "ddim";
-  const auto start = torch::randn({1, 4, 16, 16});
+  const auto start = torch::randn({1, c, s.latent, s.latent});
   RecordedNoise noise({start});
-  pipeline.inpaint_latents(image, right_half_mask(), random_conditioning(2, 32), 1.0, settings, noise);
+  pipeline.inpaint_latents(image, right_half_mask(), random_conditioning(2), 1.0, settings, noise);
 
   REQUIRE(oracle->inputs.size() == 3);
   const auto& first = oracle->inputs.front();
-  REQUIRE(first.sizes() == at::IntArrayRef({2, 9, 16, 16}));  // both guidance halves
-  // Channels 0-3: the latents (the starting noise at the first step), in both halves.
-  CHECK(torch::equal(first.slice(1, 0, 4)[0], start[0]));
-  CHECK(torch::equal(first.slice(1, 0, 4)[1], start[0]));
-  // Channel 4: 1 = keep (left half), 0 = repaint (right half): the original's 1 - user mask.
-  const auto mask = first.slice(1, 4, 5);
-  CHECK(mask.slice(3, 0, 8).min().item<float>() == 1.0f);
-  CHECK(mask.slice(3, 8, 16).max().item<float>() == 0.0f);
-  // Channels 5-8: movq.encode of the image zeroed where repainting.
+  REQUIRE(first.sizes() == at::IntArrayRef({2, 2 * c + 1, s.latent, s.latent}));  // both guidance halves
+  // Channels [0, C): the latents (the starting noise at the first step), in both halves.
+  CHECK(torch::equal(first.slice(1, 0, c)[0], start[0]));
+  CHECK(torch::equal(first.slice(1, 0, c)[1], start[0]));
+  // Channel C: 1 = keep (left half), 0 = repaint (right half): the original's 1 - user mask.
+  const auto mask = first.slice(1, c, c + 1);
+  CHECK(mask.slice(3, 0, half).min().item<float>() == 1.0f);
+  CHECK(mask.slice(3, half, s.latent).max().item<float>() == 0.0f);
+  // Channels [C+1, 2C+1): movq.encode of the image zeroed where repainting.
   auto masked_image = image.clone();
-  masked_image.slice(3, 64) = 0;
+  masked_image.slice(3, s.side / 2) = 0;
   const auto expected = movq->encode(masked_image);
-  const double error = (first.slice(1, 5, 9)[1] - expected[0]).abs().max().item<double>();
+  const double error = (first.slice(1, c + 1, 2 * c + 1)[1] - expected[0]).abs().max().item<double>();
   INFO("masked latent max error " << error);
   CHECK(error < 1e-5);
   // The masked latent differs from the full image's (so the check above can tell them apart).
@@ -161,12 +176,13 @@ TEST_CASE("with an oracle denoiser, 9-channel inpainting keeps the known region"
   settings.steps = 10;
   settings.sampler = "ddim";
   SeededNoise noise(5);
-  const auto latents = pipeline.inpaint_latents(image, right_half_mask(), random_conditioning(2, 32), 1.0, settings, noise);
-  // Latent columns 0-7 are kept, 8-15 repainted (towards 0 by this oracle).
-  const double kept_error = max_error(latents, oracle->known, 0, 8);
-  const double repainted = latents.slice(3, 8, 16).abs().max().item<double>();
+  const auto latents = pipeline.inpaint_latents(image, right_half_mask(), random_conditioning(2), 1.0, settings, noise);
+  // The left half of the latent columns is kept, the right half repainted (towards 0 by this oracle).
+  const int64_t n = Sizes().latent, half = n / 2;
+  const double kept_error = max_error(latents, oracle->known, 0, half);
+  const double repainted = latents.slice(3, half, n).abs().max().item<double>();
   auto aimed = oracle->known.clone();
-  aimed.slice(3, 8) = 0;
+  aimed.slice(3, half) = 0;
   const double picture_error = (pipeline.decode(latents) - pipeline.decode(aimed)).abs().max().item<double>();
   const double known_scale = oracle->known.abs().max().item<double>();
   std::cout << "9-channel oracle (DDIM, 10 steps): kept latents max error " << kept_error << " (latent scale "
@@ -195,19 +211,20 @@ TEST_CASE("a 4-channel UNet inpaints by blending the re-noised known latents", "
   DenoiseSettings settings;
   settings.steps = 8;  // DDPM: stochastic steps, clipped x0
   SeededNoise noise(9);
-  const auto latents = pipeline.inpaint_latents(image, right_half_mask(), random_conditioning(2, 32), 1.0, settings, noise);
+  const auto latents = pipeline.inpaint_latents(image, right_half_mask(), random_conditioning(2), 1.0, settings, noise);
   CHECK(oracle->calls == 8);
-  const double kept_error = max_error(latents, known, 0, 8);
-  const double repainted = latents.slice(3, 8, 16).abs().max().item<double>();
+  const int64_t n = Sizes().latent, half = n / 2;
+  const double kept_error = max_error(latents, known, 0, half);
+  const double repainted = latents.slice(3, half, n).abs().max().item<double>();
   std::cout << "4-channel blend (DDPM, 8 steps): kept latents max error " << kept_error
             << ", repainted latents max " << repainted << " (known latents max "
-            << known.slice(3, 8, 16).abs().max().item<double>() << ")\n";
+            << known.slice(3, half, n).abs().max().item<double>() << ")\n";
   CHECK(kept_error < 1e-6);  // the last step takes the known latents as they are
   CHECK(repainted < 0.05);   // the oracle's target there
-  CHECK(known.slice(3, 8, 16).abs().max().item<double>() > 0.5);
+  CHECK(known.slice(3, half, n).abs().max().item<double>() > 0.5);
   // One more step count through the whole picture path: decode of what was aimed for.
   SeededNoise again(9);
-  const auto picture = pipeline.inpaint(image, right_half_mask(), random_conditioning(2, 32), 1.0, settings, again);
+  const auto picture = pipeline.inpaint(image, right_half_mask(), random_conditioning(2), 1.0, settings, again);
   CHECK((picture - pipeline.decode(latents)).abs().max().item<double>() < 1e-5);
 }
 
@@ -257,7 +274,7 @@ TEST_CASE("outpaint canvas: picture in the middle, white border mask, edge colou
   CHECK(at(merged, 0, 0, 0) == 7);
 }
 
-TEST_CASE("Generator inpaint and outpaint run the tiny base model with a seed", "[golden]") {
+TEST_CASE("Generator inpaint and outpaint run the tiny base model with a seed", "[unit]") {
   K3_REQUIRE_FIXTURES();
   GeneratorOptions options;
   options.model_dir = tiny();
@@ -266,29 +283,33 @@ TEST_CASE("Generator inpaint and outpaint run the tiny base model with a seed", 
   request.prompt = "a red fox";
   request.steps = 3;
   request.seed = 4;
+  // One and a half model squares wide (96 x 64 in Kandinsky 3's tiny set): not a multiple of the
+  // model's square, so the facade pads and crops.
+  const int side = static_cast<int>(k3::test::fixture::model_geometry().image_side);
+  const int width = side * 3 / 2, height = side;
   ImageRGB8 image;
-  image.width = 96;
-  image.height = 64;
-  image.pixels.assign(96 * 64 * 3, 90);
+  image.width = width;
+  image.height = height;
+  image.pixels.assign(static_cast<size_t>(width) * height * 3, 90);
   ImageRGB8 mask = image;
   std::fill(mask.pixels.begin(), mask.pixels.end(), 0);
-  for (int y = 0; y < 64; ++y)
-    for (int x = 48; x < 96; ++x)
-      for (int c = 0; c < 3; ++c) mask.pixels[(static_cast<size_t>(y) * 96 + x) * 3 + c] = 255;
+  for (int y = 0; y < height; ++y)
+    for (int x = width / 2; x < width; ++x)
+      for (int c = 0; c < 3; ++c) mask.pixels[(static_cast<size_t>(y) * width + x) * 3 + c] = 255;
   int steps_seen = 0;
   const auto a = generator->inpaint(image, mask, request, [&](int, int) { return ++steps_seen, true; });
   const auto b = generator->inpaint(image, mask, request);
   CHECK(steps_seen == 3);
-  CHECK(a.width == 96);
-  CHECK(a.height == 64);
+  CHECK(a.width == width);
+  CHECK(a.height == height);
   CHECK(a.pixels == b.pixels);
   request.mask_dilation = 3;
   const auto dilated = generator->inpaint(image, mask, request);
   CHECK(dilated.pixels != a.pixels);  // a wider repainted band changes the picture
   request.mask_dilation = 0;
   const auto wider = generator->outpaint(image, 16, 0, 16, 8, request);
-  CHECK(wider.width == 128);
-  CHECK(wider.height == 72);
+  CHECK(wider.width == width + 32);
+  CHECK(wider.height == height + 8);
   ImageRGB8 wrong = mask;
   wrong.width = 10;
   CHECK_THROWS_AS(generator->inpaint(image, wrong, request), k3::ConfigError);
@@ -305,16 +326,17 @@ TEST_CASE("Generator loads a 9-channel model folder and paints with it", "[unit]
   GenerationRequest request;
   request.prompt = "a lighthouse";
   request.steps = 3;
-  request.width = 64;
-  request.height = 64;
+  const int side = static_cast<int>(k3::test::fixture::model_geometry().image_side);
+  request.width = side;
+  request.height = side;
   const auto text = generator->text_to_image(request);
-  CHECK(text.width == 64);
+  CHECK(text.width == side);
   ImageRGB8 mask = text;
   std::fill(mask.pixels.begin(), mask.pixels.end(), 0);
-  std::fill(mask.pixels.begin(), mask.pixels.begin() + 32 * 64 * 3, 255);  // repaint the top half
+  std::fill(mask.pixels.begin(), mask.pixels.begin() + static_cast<size_t>(side / 2) * side * 3, 255);  // top half
   const auto painted = generator->inpaint(text, mask, request);
-  CHECK(painted.width == 64);
-  CHECK(painted.height == 64);
-  const auto wider = generator->outpaint(text, 0, 0, 64, 0, request);
-  CHECK(wider.width == 128);
+  CHECK(painted.width == side);
+  CHECK(painted.height == side);
+  const auto wider = generator->outpaint(text, 0, 0, side, 0, request);
+  CHECK(wider.width == 2 * side);
 }

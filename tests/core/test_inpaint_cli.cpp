@@ -1,4 +1,5 @@
 // `k3anim generate --mask / --outpaint` and `k3anim convert` from the command line (tiny models).
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -31,20 +32,22 @@ std::pair<int, int> png_size(const std::string& path) {
 TEST_CASE("k3anim generate paints with --mask and extends with --outpaint", "[unit]") {
   K3_REQUIRE_FIXTURES();
   k3::test::TempDir dir("generate_inpaint_cli");
+  const int side = static_cast<int>(k3::test::fixture::model_geometry().image_side);  // 64 in the public set
   const std::string common = " --model " + tiny() + " --prompt fox --steps 2 -q";
-  auto base = run(k3anim() + " generate" + common + " -W 128 -H 64 -o " + shell_quote(dir / "base.png") + " 2>&1");
+  auto base = run(k3anim() + " generate" + common + " -W " + std::to_string(2 * side) + " -H " + std::to_string(side) +
+                  " -o " + shell_quote(dir / "base.png") + " 2>&1");
   INFO(base.output);
   REQUIRE(base.exit_code == 0);
   auto masked = run(k3anim() + " generate" + common + " --init " + shell_quote(dir / "base.png") + " --mask " +
                     shell_quote(dir / "base.png") + " --sampler original -o " + shell_quote(dir / "masked.png") + " 2>&1");
   INFO(masked.output);
   CHECK(masked.exit_code == 0);
-  CHECK(png_size(dir / "masked.png") == std::make_pair(128, 64));
+  CHECK(png_size(dir / "masked.png") == std::make_pair(2 * side, side));
   auto wider = run(k3anim() + " generate" + common + " --init " + shell_quote(dir / "base.png") +
                    " --outpaint 32,0,32,16 -o " + shell_quote(dir / "wider.png") + " 2>&1");
   INFO(wider.output);
   CHECK(wider.exit_code == 0);
-  CHECK(png_size(dir / "wider.png") == std::make_pair(192, 80));
+  CHECK(png_size(dir / "wider.png") == std::make_pair(2 * side + 64, side + 16));
   // A mask without a picture to paint is a usage error naming the option.
   auto alone = run(k3anim() + " generate" + common + " --mask " + shell_quote(dir / "base.png") + " -o " +
                    shell_quote(dir / "x.png") + " 2>&1");

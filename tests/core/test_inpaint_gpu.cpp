@@ -6,7 +6,9 @@
 #include "src/sampling/scheduler_config.h"
 #include "src/models/unet_config.h"
 #include "tests/core/core_golden_support.h"
+#include "tests/core/golden.h"
 #include "tests/core/inpaint_test_support.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -32,20 +34,23 @@ TEST_CASE("9-channel inpainting with the original sampler on CUDA matches the CP
   unet->eval();
   movq->eval();
   const auto scheduler = k3::SchedulerConfig::from_file(tiny + "/scheduler/scheduler_config.json");
+  // Two model squares (128 x 128 pixels in Kandinsky 3's tiny set), the right half repainted.
+  const auto geometry = k3::test::fixture::model_geometry();
+  const int64_t side = 2 * geometry.image_side, latent = side / geometry.downscale;
   torch::manual_seed(7);
-  const auto image = torch::rand({1, 3, 128, 128}) * 2 - 1;
-  auto mask = torch::zeros({1, 1, 128, 128});
-  mask.slice(3, 64) = 1;
+  const auto image = torch::rand({1, 3, side, side}) * 2 - 1;
+  auto mask = torch::zeros({1, 1, side, side});
+  mask.slice(3, side / 2) = 1;
   k3::GuidanceBatch batch;
-  batch.embeds = torch::randn({2, 6, 32});
+  batch.embeds = torch::randn({2, 6, geometry.text_width});
   batch.mask = torch::ones({2, 6}, torch::kBool);
   std::vector<torch::Tensor> draws;
-  for (int i = 0; i < 8; ++i) draws.push_back(torch::randn({1, 4, 16, 16}));
+  for (int i = 0; i < 8; ++i) draws.push_back(torch::randn({1, geometry.latent_channels, latent, latent}));
   k3::DenoiseSettings settings;
   settings.sampler = "original";
   settings.steps = 5;
   batch.mask[0].fill_(false);  // no negative prompt: the null embedding's row
-  const auto null_embedding = torch::randn({40});
+  const auto null_embedding = torch::randn({geometry.context_width});
   k3::Kandinsky3InpaintPipeline cpu(unet, movq, scheduler);
   cpu.set_null_embedding(null_embedding);
   k3::RecordedNoise cpu_noise(draws);
@@ -76,8 +81,8 @@ TEST_CASE("9-channel inpainting with the original sampler on CUDA matches the CP
     const auto got_one_step =
         gpu.inpaint_latents(image, mask, batch, 1.0, settings, gpu_one_step_noise).to(torch::kCPU, torch::kFloat);
     movq->to(torch::kCPU);
-    const double error = k3::test::core::relative_l2(got, want);
-    const double one_step_error = k3::test::core::relative_l2(got_one_step, want_one_step);
+    const double error = k3::golden::rel_l2(got, want);
+    const double one_step_error = k3::golden::rel_l2(got_one_step, want_one_step);
     std::cout << "[gpu] 9-channel inpainting (original sampler) " << c10::toString(dtype) << " rel L2 vs CPU: 5 steps "
               << error << ", 1 step " << one_step_error << "\n";
     CHECK(torch::isfinite(got).all().item<bool>());

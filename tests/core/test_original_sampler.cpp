@@ -8,6 +8,7 @@
 #include "src/sampling/scheduler_config.h"
 #include "src/models/unet_config.h"
 #include "tests/core/core_golden_support.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -25,6 +26,12 @@ k3::SchedulerConfig cosine_config() {
 }
 
 std::string tiny() { return k3::test::fixtures_root() + "/k3-tiny"; }
+
+// A noisy latent batch the tiny UNet takes: [rows, latent channels, side, side].
+torch::Tensor random_latents(int64_t rows) {
+  const auto g = k3::test::fixture::model_geometry();
+  return torch::randn({rows, g.latent_channels, g.latent_side(), g.latent_side()});
+}
 
 }  // namespace
 
@@ -94,15 +101,16 @@ TEST_CASE("the null embedding replaces the projected context of unconditional ro
   k3::test::core::load_component(*unet, tiny(), "unet");
   unet->eval();
   torch::NoGradGuard no_grad;
+  const auto geometry = k3::test::fixture::model_geometry();
   torch::manual_seed(2);
-  const auto sample = torch::randn({2, 4, 8, 8});
+  const auto sample = random_latents(2);
   const auto t = torch::tensor(500, torch::kLong);
   k3::DenoiserContext context;
-  context.embeds = torch::randn({2, 5, 32});
+  context.embeds = torch::randn({2, 5, geometry.text_width});
   context.mask = torch::ones({2, 5}, torch::kBool);
   context.mask[1].fill_(false);
   context.null_rows = torch::tensor({false, true});
-  context.null_embedding = torch::randn({40});
+  context.null_embedding = torch::randn({geometry.context_width});
   k3::UNetDenoiser denoiser(unet);
   const auto got = denoiser.predict_noise(sample, t, context);
   // By hand: row 1's projected context = [null_embedding, 0, 0, 0, 0], mask [1, 0, 0, 0, 0].
@@ -138,20 +146,27 @@ TEST_CASE("the pipeline runs the original sampler with [cond, uncond] and the nu
       return inner.predict_noise(input, t, c);
     }
   };
+  const auto geometry = k3::test::fixture::model_geometry();
+  const auto c0 = k3::test::fixture::first_text_to_image_case();  // its picture size and step count
   auto recorder = std::make_shared<Recorder>(unet);
   pipeline.set_denoiser(recorder);
-  pipeline.set_null_embedding(torch::randn({40}));
+  pipeline.set_null_embedding(torch::randn({geometry.context_width}));
+  const int64_t width = geometry.text_width;
   k3::GuidanceBatch batch;  // diffusers' order: [negative (none: zeros, mask 0), positive]
-  batch.embeds = torch::cat({torch::zeros({1, 5, 32}), torch::randn({1, 5, 32})});
+  batch.embeds = torch::cat({torch::zeros({1, 5, width}), torch::randn({1, 5, width})});
   batch.mask = torch::cat({torch::zeros({1, 5}, torch::kBool), torch::ones({1, 5}, torch::kBool)});
   k3::DenoiseSettings settings;
   settings.sampler = "original";
-  settings.steps = 4;
-  k3::SeededNoise noise(1);
-  const auto latents = pipeline.text_to_latents(batch, 64, 64, settings, noise);
-  CHECK(latents.sizes() == at::IntArrayRef({1, 4, 8, 8}));
+  settings.steps = c0.steps;
+  k3::SeededNoise noise(c0.seed);
+  const auto latents = pipeline.text_to_latents(batch, c0.height, c0.width, settings, noise);
+  const auto [latent_h, latent_w] = k3::latent_size_for(c0.height, c0.width, geometry.downscale);
+  CHECK(latents.sizes() == at::IntArrayRef({1, geometry.latent_channels, latent_h, latent_w}));
   CHECK(torch::isfinite(latents).all().item<bool>());
-  REQUIRE(recorder->contexts.size() == 4);
+  // The original's list: range(999, 0, -1000 // steps) then 0 (checked by hand in the first test).
+  k3::OriginalSampler expected(k3::SchedulerConfig::from_file(tiny() + "/scheduler/scheduler_config.json"));
+  expected.set_timesteps(c0.steps);
+  REQUIRE(recorder->contexts.size() == expected.timesteps().size());
   const auto& c = recorder->contexts.front();
   CHECK(torch::equal(c.embeds[0], batch.embeds[1]));  // cond first
   CHECK(c.mask[0].all().item<bool>());
@@ -160,12 +175,12 @@ TEST_CASE("the pipeline runs the original sampler with [cond, uncond] and the nu
   // With a negative prompt (mask not all 0) the null embedding is not used.
   recorder->contexts.clear();
   batch.mask[0][0] = true;
-  k3::SeededNoise noise2(1);
-  pipeline.text_to_latents(batch, 64, 64, settings, noise2);
+  k3::SeededNoise noise2(c0.seed);
+  pipeline.text_to_latents(batch, c0.height, c0.width, settings, noise2);
   CHECK_FALSE(recorder->contexts.front().null_rows.any().item<bool>());
 }
 
-TEST_CASE("flash sampler: 979, 729, 479, 229 - x0 estimate re-noised to the next time", "[unit]") {
+TEST_CASE("flash sampler: 979, 729, 479, 229, x0 estimate re-noised to the next time", "[unit]") {
   auto sampler = k3::make_sampler("flash", cosine_config());
   sampler->set_timesteps(50);  // ignored: the list is fixed
   CHECK(sampler->timesteps() == std::vector<int64_t>{979, 729, 479, 229});
@@ -189,10 +204,10 @@ TEST_CASE("the original's text context: cut to the longest prompt + 1, padded ro
   unet->eval();
   torch::NoGradGuard no_grad;
   torch::manual_seed(6);
-  const auto sample = torch::randn({2, 4, 8, 8});
+  const auto sample = random_latents(2);
   const auto t = torch::tensor(300, torch::kLong);
   k3::DenoiserContext context;
-  context.embeds = torch::randn({2, 8, 32});
+  context.embeds = torch::randn({2, 8, k3::test::fixture::model_geometry().text_width});
   context.mask = torch::zeros({2, 8}, torch::kBool);
   context.mask[0].slice(0, 0, 3).fill_(true);  // 3 tokens
   context.mask[1].slice(0, 0, 2).fill_(true);  // 2 tokens

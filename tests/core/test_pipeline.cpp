@@ -1,5 +1,5 @@
 // Kandinsky 3 text-to-image and image-to-image against diffusers' recorded runs: every pipeline
-// case in the golden folder (t2i_*.safetensors, i2i*.safetensors), discovered from the files and
+// case in the golden folder (each <name>.safetensors that meta.json lists), discovered from the files and
 // meta.json. Three levels: the loop from stored embeddings and stored draws; the seeded torch
 // generator against the stored draws; the whole pipeline from the prompt text.
 #include "src/pipeline/pipeline.h"
@@ -11,6 +11,8 @@
 #include "src/models/t5_config.h"
 #include "src/io/weights.h"
 #include "tests/core/core_golden_support.h"
+#include "tests/core/golden.h"
+#include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -20,7 +22,7 @@
 
 #include <iostream>
 
-using k3::test::core::relative_l2;
+namespace tolerance = k3::golden::tolerance;
 using Tensors = std::map<std::string, torch::Tensor>;
 
 namespace {
@@ -84,12 +86,6 @@ bool latents_passed(const PipelineCase& c) {
   return c.meta.contains("latents_seed") && !c.meta.at("latents_seed").is_null();
 }
 
-double report(const std::string& what, const torch::Tensor& got, const torch::Tensor& want) {
-  const double error = relative_l2(got, want);
-  std::cout << what << ": relative L2 " << error << "\n";
-  return error;
-}
-
 // Largest difference in 8-bit levels between our pictures and round(image_np * 255) (the PNG's values).
 int max_level_difference(const torch::Tensor& decoded, const torch::Tensor& image_np) {
   auto ours = k3::tensor_to_images(decoded);
@@ -105,12 +101,13 @@ int max_level_difference(const torch::Tensor& decoded, const torch::Tensor& imag
 void compare_outputs(const PipelineCase& c, const torch::Tensor& final_latents, const torch::Tensor& decoded,
                      const std::string& level) {
   const auto& per_step = c.tensors.at("latents_per_step");
-  CHECK(report(c.name + " " + level + " final latents", final_latents, per_step[per_step.size(0) - 1]) <= 1e-4);
-  CHECK(report(c.name + " " + level + " image_pt", decoded, c.tensors.at("image_pt")) <= 1e-4);
-  CHECK(report(c.name + " " + level + " image_np", k3::to_unit_range(decoded), c.tensors.at("image_np")) <= 1e-4);
+  const auto what = c.name + " " + level;
+  k3::golden::check_rel_l2(what + " final latents", final_latents, per_step[per_step.size(0) - 1], tolerance::pipeline);
+  k3::golden::check_rel_l2(what + " image_pt", decoded, c.tensors.at("image_pt"), tolerance::pipeline);
+  k3::golden::check_rel_l2(what + " image_np", k3::to_unit_range(decoded), c.tensors.at("image_np"), tolerance::pipeline);
   const int levels = max_level_difference(decoded, c.tensors.at("image_np"));
-  std::cout << c.name << " " << level << " 8-bit: max difference " << levels << " level(s)\n";
-  CHECK(levels <= 1);
+  std::cout << what << " 8-bit: max difference " << levels << " level(s) (tolerance " << tolerance::picture_levels << ")\n";
+  CHECK(levels <= tolerance::picture_levels);
 }
 
 }  // namespace
@@ -167,7 +164,8 @@ TEST_CASE("pipelines match diffusers from stored embeddings and stored draws", "
     const auto& per_step = c.tensors.at("latents_per_step");
     REQUIRE(static_cast<int64_t>(seen.size()) == per_step.size(0));
     for (size_t i = 0; i < seen.size(); ++i)
-      CHECK(report(c.name + " step " + std::to_string(i) + " latents", seen[i], per_step[i]) <= 1e-4);
+      k3::golden::check_rel_l2(c.name + " step " + std::to_string(i) + " latents", seen[i], per_step[i],
+                               tolerance::pipeline);
     compare_outputs(c, latents, pipeline.decode(latents), "stored-draws");
   }
 }
@@ -213,7 +211,8 @@ TEST_CASE("pipelines match diffusers end to end from the prompt text", "[golden]
       negative = std::vector<std::string>{c.meta.at("negative_prompt").get<std::string>()};
     auto conditioning = k3::guidance_batch(
         prompts.encode({c.meta.at("prompt").get<std::string>()}, settings.guided(), negative));
-    CHECK(report(c.name + " text-encoder prompt_embeds", conditioning.embeds, c.tensors.at("prompt_embeds")) <= 1e-5);
+    k3::golden::check_rel_l2(c.name + " text-encoder prompt_embeds", conditioning.embeds, c.tensors.at("prompt_embeds"),
+                             tolerance::component);
     CHECK(torch::equal(conditioning.mask.to(torch::kLong), c.tensors.at("attention_mask")));
 
     k3::SeededNoise noise(c.meta.at("seed").get<uint64_t>());
@@ -225,7 +224,7 @@ TEST_CASE("pipelines match diffusers end to end from the prompt text", "[golden]
       k3::ImageRGB8 picture{static_cast<int>(init.size(3)), static_cast<int>(init.size(2)),
                             std::vector<uint8_t>(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel())};
       auto image = k3::images_to_tensor({picture});
-      CHECK(report(c.name + " prepared image", image, init) <= 1e-7);
+      k3::golden::check_rel_l2(c.name + " prepared image", image, init, 1e-7);  // 8-bit values: exact up to rounding
       latents = pipeline.image_to_latents(image, conditioning, c.meta.at("strength").get<double>(), settings, noise);
     } else {
       torch::Tensor initial;
@@ -245,19 +244,22 @@ TEST_CASE("a step callback returning false cancels the run", "[golden]") {
   REQUIRE(!cases.empty());
   const auto& c = cases.front();
   const k3::GuidanceBatch conditioning{c.tensors.at("prompt_embeds"), c.tensors.at("attention_mask").to(torch::kBool)};
+  const auto geometry = k3::test::fixture::model_geometry();
+  const int64_t side = geometry.image_side, latent = geometry.latent_side();
   k3::SeededNoise noise(1);
   int calls = 0;
   auto stop_after_two = [&](int, int, const torch::Tensor&) { return ++calls < 2; };
   k3::DenoiseSettings settings = settings_of(c);
-  settings.steps = 5;
-  CHECK_THROWS_AS(pipeline.text_to_latents(conditioning, 64, 64, settings, noise, {}, stop_after_two), k3::Cancelled);
+  settings.steps = 3;  // more steps than the callback allows
+  CHECK_THROWS_AS(pipeline.text_to_latents(conditioning, side, side, settings, noise, {}, stop_after_two), k3::Cancelled);
   CHECK(calls == 2);
   settings.sampler = "ddim";  // the deterministic sampler runs through the same loop
-  auto a = pipeline.text_to_latents(conditioning, 64, 64, settings, noise, torch::zeros({1, 4, 8, 8}));
-  auto b = pipeline.text_to_latents(conditioning, 64, 64, settings, noise, torch::zeros({1, 4, 8, 8}));
+  const auto zeros = torch::zeros({1, geometry.latent_channels, latent, latent});
+  auto a = pipeline.text_to_latents(conditioning, side, side, settings, noise, zeros);
+  auto b = pipeline.text_to_latents(conditioning, side, side, settings, noise, zeros);
   CHECK(torch::equal(a, b));
   settings.sampler = "euler";
-  CHECK_THROWS_AS(pipeline.text_to_latents(conditioning, 64, 64, settings, noise), k3::ConfigError);
+  CHECK_THROWS_AS(pipeline.text_to_latents(conditioning, side, side, settings, noise), k3::ConfigError);
 }
 
 TEST_CASE("the Generator facade reproduces diffusers' pictures within one 8-bit level", "[golden]") {
@@ -266,6 +268,7 @@ TEST_CASE("the Generator facade reproduces diffusers' pictures within one 8-bit 
   options.model_dir = k3::test::fixtures_root() + "/k3-tiny";
   auto generator = k3::Generator::load(options);
   int compared = 0;
+  std::string compared_prompt;  // a prompt the facade has encoded and cached
   for (const auto& c : pipeline_cases()) {
     if (!c.image_to_image() && latents_passed(c)) continue;  // the facade always draws its own latents
     INFO("case " << c.name);
@@ -303,21 +306,34 @@ TEST_CASE("the Generator facade reproduces diffusers' pictures within one 8-bit 
     REQUIRE(picture.width == want.size(1));
     auto got = torch::from_blob(picture.pixels.data(), {picture.height, picture.width, 3}, torch::kUInt8).to(torch::kInt);
     const int levels = (got - want).abs().max().item<int>();
-    std::cout << c.name << " facade 8-bit: max difference " << levels << " level(s)\n";
-    CHECK(levels <= 1);
+    std::cout << c.name << " facade 8-bit: max difference " << levels << " level(s) (tolerance "
+              << tolerance::picture_levels << ")\n";
+    CHECK(levels <= tolerance::picture_levels);
     ++compared;
+    compared_prompt = request.prompt;
   }
-  CHECK(compared > 0);
+  // Cases with latents passed in are the pipeline tests' only; a set may have no other kind.
+  const int64_t side = k3::test::fixture::model_geometry().image_side;
+  std::cout << "facade: " << compared << " case(s) compared with diffusers' pictures\n";
+  if (compared == 0) {
+    WARN("no case the facade can reproduce (every text-to-image case passes its own latents)");
+    compared_prompt = pipeline_cases().front().meta.at("prompt").get<std::string>();
+    k3::GenerationRequest first;
+    first.prompt = compared_prompt;
+    first.width = first.height = static_cast<int>(side);
+    first.steps = 1;
+    generator->text_to_image(first);
+  }
   // Every prompt is cached now: the text encoder can go and the same requests still work; a new
   // prompt streams the text encoder from its shards again.
   generator->release_text_encoder();
   k3::GenerationRequest again;
-  again.prompt = pipeline_cases().front().meta.at("prompt").get<std::string>();
-  again.width = again.height = 64;
+  again.prompt = compared_prompt;
+  again.width = again.height = static_cast<int>(side);
   again.steps = 2;
-  CHECK(generator->text_to_image(again).width == 64);
+  CHECK(generator->text_to_image(again).width == side);
   again.prompt = "a prompt never seen before";
   const auto fresh = generator->text_to_image(again);
-  CHECK(fresh.width == 64);
+  CHECK(fresh.width == side);
   CHECK(generator->text_to_image(again).pixels == fresh.pixels);
 }

@@ -26,9 +26,8 @@ TEST_CASE("T5 encoder last_hidden_state matches transformers", "[golden]") {
   k3::golden::GoldenFile golden("text_encoder.safetensors");
   auto encoder = load_tiny_encoder();
   auto got = encoder->forward(golden.get("input_ids"), golden.get("attention_mask"));
-  const double error = k3::golden::rel_l2(got, golden.get("last_hidden_state"));
-  std::cout << "[t5] last_hidden_state rel L2 " << error << "\n";
-  CHECK(error <= 1e-5);
+  k3::golden::check_rel_l2("[t5] last_hidden_state", got, golden.get("last_hidden_state"),
+                           k3::golden::tolerance::component);
 }
 
 TEST_CASE("T5 encoder runs in bfloat16 and keeps wo in float32 under float16", "[golden]") {
@@ -150,9 +149,8 @@ TEST_CASE("T5 encoder streamed block by block from the shards matches transforme
   k3::golden::GoldenFile golden("text_encoder.safetensors");
   k3::StreamedT5Encoder streamed(config, store, torch::kFloat32, torch::kCPU);
   auto got = streamed.forward(golden.get("input_ids"), golden.get("attention_mask"));
-  const double error = k3::golden::rel_l2(got, golden.get("last_hidden_state"));
-  std::cout << "[t5] streamed last_hidden_state rel L2 " << error << "\n";
-  CHECK(error <= 1e-5);
+  k3::golden::check_rel_l2("[t5] streamed last_hidden_state", got, golden.get("last_hidden_state"),
+                           k3::golden::tolerance::component);
   // The same modules in the same order, one prompt at a time: bit for bit the resident encoder's
   // output for each prompt alone, so a prompt's embedding does not depend on its batch.
   auto encoder = load_tiny_encoder();
@@ -165,7 +163,7 @@ TEST_CASE("T5 encoder streamed block by block from the shards matches transforme
   CHECK(torch::equal(streamed.forward(golden.get("input_ids"), golden.get("attention_mask")), got));
 }
 
-TEST_CASE("T5 encoder streamed: a checkpoint that does not match is refused before any block runs", "[golden]") {
+TEST_CASE("T5 encoder streamed: a checkpoint that does not match is refused before any block runs", "[unit]") {
   K3_REQUIRE_FIXTURES();
   const auto folder = k3::ModelFolder::open(k3::golden::model_dir());
   auto config = k3::T5EncoderConfig::from_file(folder.config_path("text_encoder"));

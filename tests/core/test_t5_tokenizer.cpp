@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 TEST_CASE("T5Tokenizer ids and masks equal transformers for every fixture string", "[golden]") {
@@ -49,12 +50,24 @@ TEST_CASE("T5Tokenizer pieces equal transformers' tokens", "[golden]") {
 
 TEST_CASE("T5Tokenizer: truncation keeps </s>, a missing model names the file", "[golden]") {
   K3_REQUIRE_FIXTURES();
+  const auto json = k3::read_json_file(k3::golden::golden_file("tokenizer.json"));
   const auto tokenizer = k3::T5Tokenizer::load(k3::golden::model_dir() + "/tokenizer");
-  auto short_encoding = tokenizer.encode("a red cat sitting on a wooden chair", 4);
-  CHECK(short_encoding.ids.size() == 4);
+  // The fixture's string with the most pieces, cut to fewer than it has.
+  std::string longest;
+  int64_t most = 0;
+  for (const auto& c : json["cases"])
+    if (c["num_tokens"].get<int64_t>() > most) most = c["num_tokens"].get<int64_t>(), longest = c["text"].get<std::string>();
+  REQUIRE(most >= 3);
+  const int cut = static_cast<int>(std::min<int64_t>(most - 1, 4));
+  auto short_encoding = tokenizer.encode(longest, cut);
+  CHECK(short_encoding.ids.size() == static_cast<size_t>(cut));
   CHECK(short_encoding.ids.back() == tokenizer.eos_id());
-  CHECK(short_encoding.length() == 4);
+  CHECK(short_encoding.length() == cut);
+  // The empty string: </s>, then padding (the ids of this tokenizer's special tokens).
   auto empty = tokenizer.encode("", 8);
-  CHECK(empty.ids == std::vector<int64_t>{1, 0, 0, 0, 0, 0, 0, 0});
+  std::vector<int64_t> want(8, json["special_token_ids"]["<pad>"].get<int64_t>());
+  want[0] = json["special_token_ids"]["</s>"].get<int64_t>();
+  CHECK(tokenizer.eos_id() == want[0]);
+  CHECK(empty.ids == want);
   CHECK_THROWS_WITH(k3::T5Tokenizer::load("/nonexistent/tokenizer"), Catch::Contains("/nonexistent/tokenizer/spiece.model"));
 }

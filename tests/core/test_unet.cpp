@@ -5,6 +5,7 @@
 #include "src/nn/conv_dispatch.h"
 #include "base/errors.h"
 #include "tests/core/core_golden_support.h"
+#include "tests/core/golden.h"
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -12,8 +13,8 @@
 
 #include <iostream>
 
+using k3::golden::rel_l2;
 using k3::test::core::fixture_tensors;
-using k3::test::core::relative_l2;
 
 TEST_CASE("full-size UNet has exactly the checkpoint's names and shapes", "[unit]") {
   k3::Kandinsky3UNet unet(k3::UNetConfig::kandinsky3());
@@ -76,11 +77,8 @@ TEST_CASE("UNet matches diffusers on every case of unet.safetensors", "[golden]"
       auto out = unet->forward(golden.at(prefix + ".sample"), golden.at(prefix + ".timestep"),
                                golden.at(prefix + ".encoder_hidden_states"),
                                golden.at(prefix + ".encoder_attention_mask").to(torch::kBool));
-      const double error = relative_l2(out, entry.second);
-      std::cout << "unet case " << prefix << " (convolutions: " << k3::to_string(algorithm) << "): relative L2 "
-                << error << "\n";
-      INFO("case " << prefix << " convolutions " << k3::to_string(algorithm) << " relative L2 " << error);
-      CHECK(error <= 1e-5);
+      k3::golden::check_rel_l2("unet case " + prefix + " (convolutions: " + k3::to_string(algorithm) + ")", out,
+                               entry.second, k3::golden::tolerance::component);
       ++cases;
     }
     CHECK(cases > 0);
@@ -105,7 +103,7 @@ TEST_CASE("UNet runs in bfloat16 on the CPU close to float32", "[unit]") {
   unet->to(torch::kBFloat16);
   auto half = unet->forward(sample.to(torch::kBFloat16), timestep, context.to(torch::kBFloat16), mask);
   REQUIRE(half.sizes() == reference.sizes());
-  const double error = relative_l2(half.to(torch::kFloat), reference);
+  const double error = rel_l2(half.to(torch::kFloat), reference);
   std::cout << "unet bf16 vs fp32: relative L2 " << error << "\n";
   CHECK(error <= 5e-2);
 }

@@ -7,6 +7,7 @@
 #include "depth/depth_processor.h"
 #include "src/io/model_folder.h"
 #include "tests/core/core_golden_support.h"
+#include "tests/core/golden.h"
 #include "tests/depth/depth_fixtures.h"
 
 #include <catch2/catch.hpp>
@@ -14,18 +15,11 @@
 #include <iostream>
 
 using k3::test::core::fixture_tensors;
-using k3::test::core::relative_l2;
 
 namespace {
 
-constexpr double kTolerance = 1e-5;  // fixtures' README: float32 target, relative L2
-
 void check_close(const std::string& what, const torch::Tensor& got, const torch::Tensor& want) {
-  REQUIRE(got.sizes() == want.sizes());
-  const double error = relative_l2(got, want);
-  std::cout << "depth " << what << ": relative L2 " << error << " (tolerance " << kTolerance << ")\n";
-  INFO(what << ": relative L2 " << error);
-  CHECK(error <= kTolerance);
+  k3::golden::check_rel_l2("depth " + what, got, want, k3::golden::tolerance::component);
 }
 
 torch::Tensor u8_tensor(const k3::ImageRGB8& image) {
