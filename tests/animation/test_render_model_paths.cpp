@@ -7,6 +7,7 @@
 #include "animation/render/render_loop.h"
 #include "animation/render/run_folder.h"
 #include "src/public/generator.h"
+#include "src/public/model_canvas.h"
 #include "tests/support/fixture_set.h"
 #include "tests/support/test_support.h"
 
@@ -105,16 +106,20 @@ TEST_CASE("a size that is not a multiple of 64 is diffused on a padded canvas an
   auto generator = k3::Generator::load(options);
   k3::GenerationRequest g;
   g.prompt = request.prompt;
-  g.width = 128;
-  g.height = 128;
+  // The canvas: the next multiple of the model's MoVQ factor x the UNet's 8 (64 for Kandinsky 3).
+  const k3::ModelCanvas placed =
+      k3::model_canvas(72, 104, static_cast<int>(k3::test::fixture::model_geometry().downscale * 8));
+  g.width = placed.width;
+  g.height = placed.height;
   g.steps = 4;
   g.guidance = request.guidance;
   g.denoise = 0.5;
   g.seed = 5;
-  cv::Mat canvas;  // the frame in the middle of its 128x128 canvas, edges replicated
-  cv::copyMakeBorder(init, canvas, 12, 12, 28, 28, cv::BORDER_REPLICATE);
+  cv::Mat canvas;  // the frame in the middle of its canvas, edges replicated
+  cv::copyMakeBorder(init, canvas, placed.top, placed.height - 104 - placed.top, placed.left, placed.width - 72 - placed.left,
+                     cv::BORDER_REPLICATE);
   cv::Mat reference = k3::ops::to_float_rgb(generator->image_to_image(k3::ops::to_image_rgb8(canvas), g));
-  CHECK(max_difference(ours, reference(cv::Rect(28, 12, 72, 104))) == 0);
+  CHECK(max_difference(ours, reference(cv::Rect(placed.left, placed.top, 72, 104))) == 0);
 
   // The render: every frame at exactly the preset's size, and the size is named once.
   k3::test::TempDir dir("odd-size");
