@@ -213,10 +213,21 @@ int main(int argc, char** argv) {
       conditioning.mask = torch::ones({2, 32}, torch::TensorOptions().dtype(torch::kBool).device(device));
       k3::DenoiseSettings settings;
       settings.steps = frame_steps;
-      k3::SeededNoise noise(7);
-      Stage stage("2D frame " + std::to_string(size) + " px, 0.35 of " + std::to_string(frame_steps), cuda);
-      pipeline.image_to_image(pixels, conditioning, 0.35, settings, noise);
-      stage.done();
+      // On CUDA: eager, then replayed from CUDA graphs (the first of those records them), each
+      // three times so that the warm figure stands beside the first.
+      for (bool graphs : {false, true}) {
+        if (!cuda && graphs) continue;
+        k3::set_cuda_graphs(graphs);
+        for (int run = 1; run <= (cuda ? 3 : 1); ++run) {
+          k3::SeededNoise noise(7);
+          Stage stage("2D frame " + std::to_string(size) + " px, 0.35 of " + std::to_string(frame_steps) +
+                          (cuda ? (graphs ? ", graphs #" : ", eager #") + std::to_string(run) : ""),
+                      cuda);
+          pipeline.image_to_image(pixels, conditioning, 0.35, settings, noise);
+          stage.done();
+        }
+      }
+      k3::set_cuda_graphs(true);
     }
   }
   std::printf("whole run: peak resident %.2f GiB", g_run_peak_gib);

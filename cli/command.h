@@ -28,6 +28,7 @@ struct RegisterCommand {
 struct GlobalOptions {
   int threads = 0;  // 0 = all cores
   bool quiet = false;
+  bool no_cuda_graphs = false;
 };
 const GlobalOptions& global_options();
 

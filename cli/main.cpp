@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.add_option("--threads", g_options.threads, "CPU threads for libtorch (default: all cores)")->check(CLI::NonNegativeNumber);
   app.add_flag("-q,--quiet", g_options.quiet, "No progress output");
+  app.add_flag("--no-cuda-graphs", g_options.no_cuda_graphs,
+               "On a CUDA device, run every UNet forward eagerly instead of replaying a recorded CUDA graph");
 
   std::map<std::string, std::function<int()>> actions;
   for (auto& entry : command_registry()) actions[entry.name] = entry.setup(app);
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   k3::set_torch_threads(g_options.threads);
+  k3::set_cuda_graphs(!g_options.no_cuda_graphs);
   for (CLI::App* sub : app.get_subcommands()) {
     auto it = actions.find(sub->get_name());
     if (it != actions.end()) return run_guarded(it->second);

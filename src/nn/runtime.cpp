@@ -4,6 +4,7 @@
 
 #include <sched.h>
 
+#include <atomic>
 #include <thread>
 
 namespace k3 {
@@ -21,5 +22,11 @@ int available_cores() {
 void set_torch_threads(int threads) { torch::set_num_threads(threads > 0 ? threads : available_cores()); }
 
 int torch_threads() { return torch::get_num_threads(); }
+
+namespace {
+std::atomic<bool> g_cuda_graphs{true};
+}
+void set_cuda_graphs(bool enabled) { g_cuda_graphs = enabled; }
+bool cuda_graphs() { return g_cuda_graphs; }
 
 }  // namespace k3

@@ -1,6 +1,7 @@
 // Memory planning in the spirit of diffusers' offload helpers and accelerate's infer_auto_device_map
 // (utils/modeling.py: sizes from the checkpoint, compared with what each device has free).
 #include "src/pipeline/memory_plan.h"
+#include "src/public/runtime.h"
 
 #include "src/public/model_canvas.h"
 
@@ -230,6 +231,9 @@ MemoryPlan plan_memory(const ModelFolder& folder, const PlanRequest& request) {
     unet_resident = unet_small + unet_heavy;
     movq_resident = movq.bytes;
     plan.image_phase = std::max(unet_resident + activations.unet, unet_small + movq_resident + activations.movq);
+  } else if (request.device.is_cuda() && cuda_graphs()) {
+    // The UNet's CUDA graph keeps its activations' memory pool through the MoVQ phases.
+    plan.image_phase = unet.bytes + movq.bytes + activations.unet + activations.movq;
   } else {
     plan.image_phase = unet.bytes + movq.bytes + plan.activations;
   }

@@ -6,6 +6,7 @@
 
 #include "base/errors.h"
 #include "src/pipeline/offload.h"
+#include "src/public/runtime.h"
 #include "src/sampling/sampler.h"
 
 #include <cctype>
@@ -24,11 +25,12 @@ std::pair<int64_t, int64_t> latent_size_for(int64_t height, int64_t width, int64
 
 Kandinsky3Pipeline::Kandinsky3Pipeline(Kandinsky3UNet unet, VQModel movq, SchedulerConfig scheduler)
     : unet_(std::move(unet)), movq_(std::move(movq)), scheduler_(std::move(scheduler)) {
-  denoiser_ = std::make_shared<UNetDenoiser>(unet_);
+  unet_denoiser_ = std::make_shared<UNetDenoiser>(unet_);
+  denoiser_ = unet_denoiser_;
 }
 
 void Kandinsky3Pipeline::set_denoiser(std::shared_ptr<Denoiser> denoiser) {
-  denoiser_ = denoiser ? std::move(denoiser) : std::make_shared<UNetDenoiser>(unet_);
+  denoiser_ = denoiser ? std::move(denoiser) : unet_denoiser_;
 }
 
 std::unique_ptr<Sampler> Kandinsky3Pipeline::sampler_for(const DenoiseSettings& settings,
@@ -96,6 +98,8 @@ torch::Tensor Kandinsky3Pipeline::denoise(torch::Tensor latents, const std::vect
                                           const LatentStepCallback& on_step, const StepHooks& hooks) {
   torch::NoGradGuard no_grad;
   if (offloader_) offloader_->before_unet();
+  // Offloading moves the weights between the steps' phases; a graph replays fixed addresses.
+  unet_denoiser_->use_cuda_graphs(cuda_graphs() && !offloader_);
   DenoiserContext context;
   context.embeds = conditioning.embeds.to(device(), dtype());
   context.mask = conditioning.mask.to(device());

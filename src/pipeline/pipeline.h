@@ -96,6 +96,7 @@ class Kandinsky3Pipeline {
   std::unique_ptr<Sampler> sampler_for(const DenoiseSettings& settings, double default_percentile = 0.99) const;
 
   Kandinsky3UNet unet_;
+  std::shared_ptr<UNetDenoiser> unet_denoiser_;  // the real one, kept for CUDA graph control
   std::shared_ptr<Denoiser> denoiser_;
   torch::Tensor null_embedding_;
   VQModel movq_;

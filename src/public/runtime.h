@@ -1,5 +1,5 @@
 #pragma once
-// Process-wide runtime settings of libtorch (threads). Cheap header: no torch include.
+// Process-wide runtime settings of libtorch (threads, CUDA graphs). Cheap header: no torch include.
 
 namespace k3 {
 
@@ -9,5 +9,9 @@ int available_cores();
 // libtorch defaults to 1 thread on these machines (ENVIRONMENT.md trap 2).
 void set_torch_threads(int threads);
 int torch_threads();
+// Whether the denoising loop replays the UNet from CUDA graphs on a CUDA device (default on; the
+// CLI's --no-cuda-graphs turns it off). No effect on the CPU.
+void set_cuda_graphs(bool enabled);
+bool cuda_graphs();
 
 }  // namespace k3

@@ -8,11 +8,34 @@
 
 namespace k3 {
 
+UNetDenoiser::UNetDenoiser(Kandinsky3UNet unet)
+    : unet_(std::move(unet)), graphed_forward_([this](const std::vector<torch::Tensor>& in) {
+        return unet_->forward_projected(in[0], in[1], in[2], in[3]);
+      }) {}
+
+void UNetDenoiser::use_cuda_graphs(bool enabled) {
+  cuda_graphs_ = enabled;
+  if (!enabled) graphed_forward_.forget();
+}
+
+torch::Tensor UNetDenoiser::forward_projected(const torch::Tensor& model_input, const torch::Tensor& timestep,
+                                              const torch::Tensor& projected, const torch::Tensor& mask) {
+  if (!cuda_graphs_ || !model_input.is_cuda() || unet_->block_hook)
+    return unet_->forward_projected(model_input, timestep, projected, mask);
+  const void* weights = unet_->conv_in->weight.data_ptr();
+  if (weights != recorded_weights_) {
+    graphed_forward_.forget();
+    recorded_weights_ = weights;
+  }
+  // A 0-d timestep on the device: the graph reads it from its static copy at every replay.
+  return graphed_forward_({model_input, timestep.to(model_input.device()), projected, mask.to(model_input.device())});
+}
+
 torch::Tensor UNetDenoiser::predict_noise(const torch::Tensor& model_input, const torch::Tensor& timestep,
                                           const DenoiserContext& context) {
   const bool null_rows = context.null_rows.defined() && context.null_rows.any().item<bool>();
   if (!null_rows && !context.original_context)
-    return unet_->forward(model_input, timestep, context.embeds, context.mask);
+    return forward_projected(model_input, timestep, unet_->project_context(context.embeds), context.mask);
   auto embeds = context.embeds;
   auto mask = context.mask;
   torch::Tensor projected;
@@ -37,7 +60,7 @@ torch::Tensor UNetDenoiser::predict_noise(const torch::Tensor& model_input, cons
     projected = torch::where(rows.view({-1, 1, 1}), null_context.unsqueeze(0), projected);
     mask = torch::where(rows.view({-1, 1}), null_mask.unsqueeze(0), mask);
   }
-  return unet_->forward_projected(model_input, timestep, projected, mask);
+  return forward_projected(model_input, timestep, projected, mask);
 }
 
 }  // namespace k3

@@ -5,6 +5,7 @@
 // Follows diffusers pipelines/kandinsky3/pipeline_kandinsky3.py (the unet call in __call__) and,
 // for the null embedding, ai-forever/Kandinsky-3 kandinsky3/model/diffusion.py (p_sample_loop).
 #include "src/models/unet.h"
+#include "src/nn/cuda_graph.h"
 
 #include <torch/torch.h>
 
@@ -34,12 +35,27 @@ class Denoiser {
 
 class UNetDenoiser final : public Denoiser {
  public:
-  explicit UNetDenoiser(Kandinsky3UNet unet) : unet_(std::move(unet)) {}
+  explicit UNetDenoiser(Kandinsky3UNet unet);
   torch::Tensor predict_noise(const torch::Tensor& model_input, const torch::Tensor& timestep,
                               const DenoiserContext& context) override;
 
+  // On CUDA, replay the UNet forward from a CUDA graph recorded at the first step of each input
+  // shape (src/nn/cuda_graph.h): the same kernels on the same inputs, without their launch cost.
+  // The pipeline turns it off while offloading moves the weights (and for sequential offload,
+  // whose block hooks copy weights on the host). Off = the plain forward, released memory.
+  void use_cuda_graphs(bool enabled);
+  // Graphs recorded so far (tests, benchmark).
+  int graph_recordings() const { return graphed_forward_.recordings(); }
+
  private:
+  torch::Tensor forward_projected(const torch::Tensor& model_input, const torch::Tensor& timestep,
+                                  const torch::Tensor& projected, const torch::Tensor& mask);
+
   Kandinsky3UNet unet_;
+  bool cuda_graphs_ = false;
+  // Where the weights were when the graph was recorded: a graph replays fixed addresses.
+  const void* recorded_weights_ = nullptr;
+  nn::GraphedCall graphed_forward_;
 };
 
 }  // namespace k3
