@@ -9,6 +9,7 @@
 //                        [--repeats N] [--threads N]
 #include "src/models/kandinsky3_models.h"
 #include "src/models/movq.h"
+#include "src/models/movq_blocks.h"
 #include "src/nn/conv_dispatch.h"
 #include "src/nn/cuda_graph.h"
 #include "src/nn/nn_layers.h"
@@ -78,6 +79,48 @@ void time_decoder_stages(k3::VQModel& movq, const torch::Tensor& latents, const 
   }, repeats));
 }
 
+// The top level's parts at `size` px, each alone: what one resnet of the last up block does
+// (SpatialNorm over 512 channels, 3x3 convolutions 512->256 and 256->256, the 1x1 shortcut, SiLU),
+// and the SpatialNorm as diffusers writes it (both 1x1 convolutions on the resized latent) beside
+// ours (convolved at the latent's size, broadcast), with the largest difference between the two.
+void time_top_level_parts(const k3::MoVQConfig& config, int size, torch::Device device, torch::ScalarType dtype,
+                          const Timer& timer, int repeats) {
+  const int64_t wide = config.block_out_channels[1], narrow = config.block_out_channels[0];
+  const int64_t side = size / config.downscale_factor();
+  auto options = torch::TensorOptions().device(device).dtype(dtype);
+  auto zq = torch::randn({1, config.vq_embed_dim, side, side}).to(options);
+  auto f = torch::randn({1, wide, size, size}).to(options);
+  auto g = torch::randn({1, narrow, size, size}).to(options);
+  k3::movq::SpatialNorm norm(wide, config.vq_embed_dim);
+  k3::nn::Conv2d conv_wide(wide, narrow, 3, 1, 1), conv_narrow(narrow, narrow, 3, 1, 1), shortcut(wide, narrow, 1);
+  for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{norm.get(), conv_wide.get(), conv_narrow.get(),
+                                                                        shortcut.get()}) {
+    k3::nn::fill_random_(*m, 5);
+    m->to(device, dtype);
+  }
+  torch::Tensor ours, theirs;
+  auto diffusers_spatial_norm = [&] {
+    auto z = at::upsample_nearest2d(zq, {size, size});
+    theirs = norm->norm_layer(f) * k3::conv2d(*norm->conv_y, z) + k3::conv2d(*norm->conv_b, z);
+  };
+  std::printf("  top level parts at %d px (%lld/%lld channels):\n", size, static_cast<long long>(wide),
+              static_cast<long long>(narrow));
+  std::printf("    group norm (%lld ch):           %8.2f ms\n", static_cast<long long>(wide),
+              timer.median([&] { norm->norm_layer(f); }, repeats));
+  std::printf("    spatial norm, ours:            %8.2f ms\n", timer.median([&] { ours = norm(f, zq); }, repeats));
+  const double diffusers_ms = timer.median(diffusers_spatial_norm, repeats);
+  std::printf("    spatial norm, as diffusers:    %8.2f ms (largest difference %.3g)\n", diffusers_ms,
+              (ours.to(torch::kFloat) - theirs.to(torch::kFloat)).abs().max().item<double>());
+  std::printf("    conv 3x3 %lld->%lld:           %8.2f ms\n", static_cast<long long>(wide),
+              static_cast<long long>(narrow), timer.median([&] { k3::conv2d(*conv_wide, f); }, repeats));
+  std::printf("    conv 3x3 %lld->%lld:           %8.2f ms\n", static_cast<long long>(narrow),
+              static_cast<long long>(narrow), timer.median([&] { k3::conv2d(*conv_narrow, g); }, repeats));
+  std::printf("    conv 1x1 %lld->%lld:           %8.2f ms\n", static_cast<long long>(wide),
+              static_cast<long long>(narrow), timer.median([&] { k3::conv2d(*shortcut, f); }, repeats));
+  std::printf("    silu_ (%lld ch):                %8.2f ms\n", static_cast<long long>(narrow),
+              timer.median([&] { torch::silu_(g); }, repeats));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,6 +162,7 @@ int main(int argc, char** argv) {
                 timer.median([&] { latents = movq->encode(pixels); }, repeats),
                 timer.median([&] { image = movq->decode(latents); }, repeats), repeats);
     time_decoder_stages(movq, latents, timer, repeats);
+    time_top_level_parts(movq->config(), size, device, dtype, timer, repeats);
     if (!device.is_cuda()) continue;
     k3::nn::GraphedCall graphed_decode([&](const std::vector<torch::Tensor>& in) { return movq->decode(in[0]); });
     const double recording = timer.once([&] { graphed_decode({latents}); });

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -115,6 +116,41 @@ void compare_cuda_graphs(k3::Kandinsky3UNet& unet, const Inputs& in, int repeats
             << " of eager; recording " << recording_ms << " ms; outputs differ by relative L2 " << rel << ")\n";
 }
 
+// Milliseconds of each down and up block in one eager forward (median of `repeats`), timed
+// through the UNet's block hook with a device synchronisation on both sides of each block.
+void time_cuda_blocks(k3::Kandinsky3UNet& unet, const Inputs& in, int repeats) {
+  torch::NoGradGuard no_grad;
+  std::map<std::string, std::vector<double>> block_ms;
+  std::vector<std::string> order;
+  std::chrono::steady_clock::time_point entered;
+  int index = 0;
+  unet->block_hook = [&](torch::nn::Module& block, bool entering) {
+    torch::cuda::synchronize();
+    if (entering) {
+      entered = std::chrono::steady_clock::now();
+      return;
+    }
+    const int levels = static_cast<int>(unet->down_blocks->size());
+    const std::string name = (index < levels ? "down " + std::to_string(index) : "up " + std::to_string(index - levels)) +
+                             " " + block.name();
+    if (block_ms.find(name) == block_ms.end()) order.push_back(name);
+    block_ms[name].push_back(seconds_since(entered) * 1000);
+    ++index;
+  };
+  for (int r = 0; r < repeats; ++r) {
+    index = 0;
+    unet->forward(in.sample, in.timestep, in.context, in.mask);
+  }
+  unet->block_hook = nullptr;
+  std::cout << "cuda " << c10::toString(in.sample.scalar_type()) << " per block at " << in.sample.size(2) * 8
+            << " px (median of " << repeats << "):\n";
+  for (const auto& name : order) {
+    auto v = block_ms[name];
+    std::sort(v.begin(), v.end());
+    std::cout << "  " << name << ": " << v[v.size() / 2] << " ms\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -172,6 +208,7 @@ int main(int argc, char** argv) {
     unet->to(torch::kHalf);
     for (int64_t latent : latents) compare_cuda_graphs(unet, make_inputs(config, torch::kHalf, device, latent),
                                                        std::max(repeats, 10));
+    time_cuda_blocks(unet, make_inputs(config, torch::kHalf, device, latents.back()), 5);
     // Candidates for the CUDA defaults, side by side at the largest size: cuDNN's per-shape
     // algorithm search, then that with channels-last convolution weights and input.
     unet->to(torch::kHalf);

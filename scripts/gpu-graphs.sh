@@ -17,3 +17,8 @@ LOG="${OUT:-/tmp}/log"
   ./build-gpu/bench/bench_core_unet --cuda --latent 64,128 --repeats 10
   ./build-gpu/bench/bench_pipeline_full --device cuda --sizes 1024 --offload none --prompts 1 --frame-steps 25
 } 2>&1 | tee "$LOG"
+# The benchmark's crash at exit on CUDA (seen since the first GPU session): a backtrace.
+if command -v cuda-gdb >/dev/null; then
+  cuda-gdb -batch -ex run -ex bt --args ./build-gpu/bench/bench_pipeline_full --device cuda --sizes 256 --prompts 1 \
+    2>&1 | grep -v '^\[New Thread\|^\[Thread' | tail -40 | tee -a "$LOG"
+fi

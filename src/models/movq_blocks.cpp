@@ -29,11 +29,21 @@ SpatialNormImpl::SpatialNormImpl(int64_t channels, int64_t zq_channels) {
 }
 
 torch::Tensor SpatialNormImpl::forward(const torch::Tensor& f, const torch::Tensor& zq) {
-  auto z = resize_nearest(zq, f.size(2), f.size(3));
-  // norm(f) * conv_y(z) + conv_b(z), in place on the fresh norm output: the same operations in
-  // the same order (bit for bit), with one full-size temporary alive instead of four. At
-  // 1024 px the decoder's tensors are 1-2 GiB each, so this decides whether the CPU plan fits.
+  // norm(f) * conv_y(z) + conv_b(z) with z = zq resized to f's size, in place on the fresh norm
+  // output: one full-size temporary alive instead of four. At 1024 px the decoder's tensors are
+  // 1-2 GiB each, so this decides whether the CPU plan fits.
   auto out = norm_layer(f);
+  const int64_t batch = f.size(0), channels = f.size(1), h = zq.size(2), w = zq.size(3);
+  if (out.is_contiguous() && f.size(2) % h == 0 && f.size(3) % w == 0) {
+    // Nearest resizing by whole factors repeats each latent pixel, and a 1x1 convolution works
+    // pixel by pixel: convolved at the latent's size and broadcast over the repeats, the factors
+    // are the same numbers, without two full-size convolutions and maps per norm.
+    auto blocks = out.view({batch, channels, h, f.size(2) / h, w, f.size(3) / w});
+    blocks.mul_(conv2d(*conv_y, zq).view({batch, channels, h, 1, w, 1}));
+    blocks.add_(conv2d(*conv_b, zq).view({batch, channels, h, 1, w, 1}));
+    return out;
+  }
+  auto z = resize_nearest(zq, f.size(2), f.size(3));
   out.mul_(conv2d(*conv_y, z));
   return out.add_(conv2d(*conv_b, z));
 }
