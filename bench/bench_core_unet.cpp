@@ -5,7 +5,9 @@
 //   src/nn/conv_dispatch.h; the choice made for each shape is printed), fp32 with oneDNN for every
 //   convolution (libtorch's own), alternating in the same run, and bf16 with the library default.
 // Usage: bench_core_unet [--threads N] [--repeats R] [--remeasure] [--skip-onednn] [--skip-bf16] [--cuda]
-//                        [--latent N]
+//                        [--cuda-fp16-only] [--latent N]
+// --cuda: fp32, fp16 and bf16 forwards, then fp16 eager vs replayed from a CUDA graph, per block,
+// cudnn.benchmark and channels-last; --cuda-fp16-only: the fp16 parts only.
 // --remeasure: measure every shape again, ignoring (and not writing) the per-machine choice file.
 // Needs ~13 GB of RAM (fp32 weights); with --cuda it runs fp32 and fp16 on the GPU instead.
 #include "src/nn/conv_dispatch.h"
@@ -156,7 +158,7 @@ void time_cuda_blocks(k3::Kandinsky3UNet& unet, const Inputs& in, int repeats) {
 int main(int argc, char** argv) {
   int threads = 0, repeats = 1;
   std::vector<int64_t> latents = {32};  // latent sides: 32 = 256 px, 128 = 1024 px (CUDA: a comma list)
-  bool skip_onednn = false, skip_bf16 = false, cuda = false, remeasure = false;
+  bool skip_onednn = false, skip_bf16 = false, cuda = false, remeasure = false, fp16_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
@@ -165,6 +167,7 @@ int main(int argc, char** argv) {
     else if (a == "--remeasure") remeasure = true;
     else if (a == "--skip-bf16") skip_bf16 = true;
     else if (a == "--cuda") cuda = true;
+    else if (a == "--cuda-fp16-only") cuda = fp16_only = true;
     else if (a == "--latent" && i + 1 < argc) {
       latents.clear();
       std::stringstream list(argv[++i]);
@@ -172,7 +175,7 @@ int main(int argc, char** argv) {
     }
     else {
       std::cerr << "usage: bench_core_unet [--threads N] [--repeats R] [--remeasure] [--skip-onednn] [--skip-bf16] "
-                   "[--cuda] [--latent N]\n";
+                   "[--cuda] [--cuda-fp16-only] [--latent N]\n";
       return 2;
     }
   }
@@ -197,6 +200,7 @@ int main(int argc, char** argv) {
     torch::Tensor out;
     std::cout << "device: " << (torch::cuda::is_available() ? "CUDA" : "none") << "\n";
     for (auto dtype : {torch::kFloat, torch::kHalf, torch::kBFloat16}) {
+      if (fp16_only && dtype != torch::kHalf) continue;
       unet->to(dtype);
       for (int64_t latent : latents) {
         auto in = make_inputs(config, dtype, device, latent);
@@ -209,6 +213,7 @@ int main(int argc, char** argv) {
     for (int64_t latent : latents) compare_cuda_graphs(unet, make_inputs(config, torch::kHalf, device, latent),
                                                        std::max(repeats, 10));
     time_cuda_blocks(unet, make_inputs(config, torch::kHalf, device, latents.back()), 5);
+    if (fp16_only) return 0;
     // Candidates for the CUDA defaults, side by side at the largest size: cuDNN's per-shape
     // algorithm search, then that with channels-last convolution weights and input.
     unet->to(torch::kHalf);

@@ -3,7 +3,7 @@
 # benchmarks) against the CUDA libtorch of the machine's Python; that machine has no OpenCV/libav.
 # Catch2, nlohmann_json, sentencepiece and the fixtures come from ./gpu-deps (scripts/gpu-stage.sh,
 # run on the development machine). The build keeps going past errors (-k 0) so that one run shows
-# them all. "$@" goes to CMake's configure step.
+# them all; K3_GPU_TARGETS (a space-separated list) builds only those targets. "$@" goes to CMake's configure step.
 export PATH=/usr/local/cuda/bin:$PATH
 export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}"
 if [ -d "$PWD/gpu-deps/usr" ]; then
@@ -19,4 +19,4 @@ if [ ! -f build-gpu/build.ninja ]; then
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DK3_CORE_ONLY=ON \
     -DCMAKE_PREFIX_PATH="$PWD/gpu-deps/usr;$TORCH_PREFIX" -DCMAKE_CUDA_ARCHITECTURES=90 "$@"
 fi
-cmake --build build-gpu -j "$(nproc)" -- -k 0
+cmake --build build-gpu -j "$(nproc)" ${K3_GPU_TARGETS:+--target $K3_GPU_TARGETS} -- -k 0
