@@ -109,9 +109,9 @@ void time_top_level_parts(const k3::MoVQConfig& config, int size, torch::Device 
   std::printf("    group norm (%lld ch), libtorch:  %8.2f ms\n", static_cast<long long>(wide), timer.median([&] {
     native = torch::group_norm(f, 32, norm->norm_layer->weight, norm->norm_layer->bias, 1e-6);
   }, repeats));
+  const double ours_ms = timer.median([&] { ours = norm->norm_layer(f); }, repeats);
   std::printf("    group norm (%lld ch), ours:      %8.2f ms (largest difference %.3g)\n", static_cast<long long>(wide),
-              timer.median([&] { ours = norm->norm_layer(f); }, repeats),
-              (ours.to(torch::kFloat) - native.to(torch::kFloat)).abs().max().item<double>());
+              ours_ms, (ours.to(torch::kFloat) - native.to(torch::kFloat)).abs().max().item<double>());
   std::printf("    spatial norm, ours:            %8.2f ms\n", timer.median([&] { ours = norm(f, zq); }, repeats));
   const double diffusers_ms = timer.median(diffusers_spatial_norm, repeats);
   std::printf("    spatial norm, as diffusers:    %8.2f ms (largest difference %.3g)\n", diffusers_ms,
