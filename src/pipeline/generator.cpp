@@ -3,6 +3,7 @@
 // Follows diffusers pipelines/kandinsky3 (__call__ arguments: prompt, negative_prompt,
 // num_inference_steps, guidance_scale, height/width, strength, generator).
 #include "src/public/generator.h"
+#include "src/public/runtime.h"
 
 #include "src/public/model_canvas.h"
 
@@ -222,6 +223,18 @@ class TorchGenerator final : public Generator {
   static const char* dtype_name(torch::ScalarType type) {
     return type == torch::kHalf ? "fp16" : type == torch::kBFloat16 ? "bf16" : "fp32";
   }
+  // Whether the UNet replays from CUDA graphs, said once at load; the switch is said to do
+  // nothing where it cannot (no setting ends without effect silently).
+  void say_cuda_graphs() const {
+    const bool cuda = load_.device.is_cuda();
+    if (cuda && cuda_graphs() && load_.offload == OffloadMode::None)
+      say("cuda graphs: the UNet forward is recorded once per size and replayed (--no-cuda-graphs: eager)");
+    else if (cuda && cuda_graphs())
+      say("cuda graphs: off under offload " + std::string(offload_name(load_.offload)) + " (it moves the weights)");
+    else if (!cuda && !cuda_graphs())
+      say("warning: --no-cuda-graphs has no effect on " + load_.device.str());
+  }
+
   void say(const std::string& message) const {
     if (options_.on_message) options_.on_message(message);
   }
@@ -252,6 +265,7 @@ class TorchGenerator final : public Generator {
         ") in " + seconds_since(start));
     // Config keys nobody reads (a newer diffusers, a typo in a hand-made folder): said, not dropped.
     for (const auto& warning : models_.warnings) say("warning: " + warning);
+    say_cuda_graphs();
     return *pipeline_;
   }
 

@@ -1,7 +1,10 @@
 // The UNet replayed from a CUDA graph (src/nn/cuda_graph.h through UNetDenoiser) against the same
 // UNet run eagerly, on every golden case of the tiny fixtures: the replay launches the recorded
 // kernels on the same inputs, so the outputs must be equal. On the CPU the switch must change
-// nothing and record nothing (that part runs everywhere; the CUDA part is [gpu]).
+// nothing and record nothing, and switching it off is said to do nothing there (those parts run
+// everywhere; the CUDA part is [gpu]).
+#include "src/public/generator.h"
+#include "src/public/runtime.h"
 #include "src/models/unet.h"
 #include "src/nn/cuda_graph.h"
 #include "src/sampling/denoiser.h"
@@ -123,4 +126,27 @@ TEST_CASE("UNet replayed from a CUDA graph equals the eager UNet, every golden c
     auto want = eager.predict_noise(call.sample, call.timestep, context_of(call));
     CHECK(torch::equal(got, want));
   }
+}
+
+TEST_CASE("switching CUDA graphs off on the CPU is said to have no effect", "[unit]") {
+  K3_REQUIRE_FIXTURES();
+  std::vector<std::string> messages;
+  k3::GeneratorOptions options;
+  options.model_dir = k3::golden::model_dir();
+  options.on_message = [&](const std::string& message) { messages.push_back(message); };
+  k3::set_cuda_graphs(false);
+  k3::GenerationRequest request;
+  request.prompt = "a lighthouse";
+  request.width = request.height = static_cast<int>(k3::test::fixture::model_geometry().image_side);
+  request.steps = 1;
+  try {
+    k3::Generator::load(options)->text_to_image(request);
+  } catch (...) {
+    k3::set_cuda_graphs(true);
+    throw;
+  }
+  k3::set_cuda_graphs(true);
+  bool said = false;
+  for (const auto& message : messages) said = said || message.find("--no-cuda-graphs has no effect") != std::string::npos;
+  CHECK(said);
 }
