@@ -119,6 +119,12 @@ SpaceMatch8 space_match_u8(const cv::Mat& image_rgb, const ColorTemplate& refere
       },
       row_block_stripes(image_rgb.rows));
   match.table = histogram_match_table(counts, static_cast<double>(image_rgb.total()), reference.eight_bit);
+  if (match.space == ColorSpace::LAB) {
+    std::uint8_t channels[3 * 256];  // channel-major, as LabToRgbU8 takes it
+    for (int v = 0; v < 256; ++v)
+      for (int c = 0; c < 3; ++c) channels[256 * c + v] = match.table.ptr<std::uint8_t>()[3 * v + c];
+    match.lab_to_rgb = std::make_shared<const LabToRgbU8>(channels);
+  }
   return match;
 }
 
@@ -143,6 +149,12 @@ K3_ROW_LOOP void lookup_rows(const cv::Mat& in, const cv::Mat& table, cv::Mat& o
 }  // namespace
 
 void matched_rows_u8(const SpaceMatch8& match, int first, int last, cv::Mat& rgb_u8) {
+  if (match.lab_to_rgb) {  // equal to lookup_rows + cv::cvtColor(COLOR_Lab2RGB) (lab_u8.h), 2x faster
+    rgb_u8.create(last - first, match.in_space.cols, CV_8UC3);
+    for (int r = first; r < last; ++r)
+      match.lab_to_rgb->row(match.in_space.ptr<std::uint8_t>(r), rgb_u8.ptr<std::uint8_t>(r - first), rgb_u8.cols);
+    return;
+  }
   cv::Mat in_space;
   lookup_rows(match.in_space.rowRange(first, last), match.table, in_space);
   rgb_u8 = space_to_rgb_u8(in_space, match.space);
