@@ -84,17 +84,11 @@ struct ForwardVectors {
   }
 };
 
-// For Lab -> RGB: abToXZ_b's x and z entries times the R, G, B rows' x and z coefficients.
-struct InverseVectors {
-  std::vector<std::int32_t> x, z;  // 4 per entry: R, G, B products and 0
+// For Lab -> RGB: sRGBInvGammaTab_b as bytes (its values are at most 255).
+struct InverseBytes {
   std::uint8_t inv_gamma[kInvGammaSize];
-  InverseVectors() : x(4 * kXZTableSize), z(4 * kXZTableSize) {
+  InverseBytes() {
     const LabInverseTables& t = lab_inverse_tables();
-    for (int i = 0; i < kXZTableSize; ++i)
-      for (int k = 0; k < 3; ++k) {
-        x[4 * i + k] = t.c[3 * k] * t.xz[i];
-        z[4 * i + k] = t.c[3 * k + 2] * t.xz[i];
-      }
     for (int i = 0; i < kInvGammaSize; ++i) inv_gamma[i] = static_cast<std::uint8_t>(t.inv_gamma[i]);
   }
 };
@@ -123,20 +117,28 @@ K3_AVX2 static int rgb_to_lab_avx2_loop(const std::uint8_t* rgb, std::uint8_t* l
   return pixels;
 }
 
+// R, G, B = descale(c_x * x + y column + c_z * z) for the three rows at once: x and z are
+// scalar loads from abToXZ_b (147 KB, stays in L2), broadcast and multiplied as 4 lanes.
 K3_AVX2 static int lab_to_rgb_avx2_loop(const std::int32_t* ytab, const std::int32_t* fytab, const std::int32_t* atab,
                                         const std::int32_t* btab, const std::uint8_t* lab, std::uint8_t* rgb,
                                         int pixels) {
-  static const InverseVectors v;
+  static const InverseBytes bytes;
+  const LabInverseTables& t = lab_inverse_tables();
+  const std::int32_t* const xz = t.xz.data();
+  const std::uint8_t* const inv_gamma = bytes.inv_gamma;
+  const __m128i cx = _mm_setr_epi32(t.c[0], t.c[3], t.c[6], 0), cz = _mm_setr_epi32(t.c[2], t.c[5], t.c[8], 0);
   const __m128i zero = _mm_setzero_si128(), top = _mm_set1_epi32(kInvGammaSize - 1);
   for (int i = 0; i < pixels; ++i) {
     const std::uint8_t* p = lab + 3 * i;
-    const int fy = fytab[p[0]];
-    __m128i s = _mm_add_epi32(_mm_add_epi32(load4(&v.x[4 * (fy + atab[p[1]])]), load4(&v.z[4 * (fy - btab[p[2]])])),
-                              load4(ytab + 4 * p[0]));
+    const int l = p[0], fy = fytab[l];
+    const __m128i x = _mm_set1_epi32(xz[fy + atab[p[1]]]), z = _mm_set1_epi32(xz[fy - btab[p[2]]]);
+    __m128i s = _mm_add_epi32(_mm_add_epi32(_mm_mullo_epi32(cx, x), _mm_mullo_epi32(cz, z)), load4(ytab + 4 * l));
     s = _mm_min_epi32(_mm_max_epi32(_mm_srai_epi32(s, kLabToRgbShift), zero), top);
-    rgb[3 * i] = v.inv_gamma[_mm_cvtsi128_si32(s)];
-    rgb[3 * i + 1] = v.inv_gamma[_mm_extract_epi32(s, 1)];
-    rgb[3 * i + 2] = v.inv_gamma[_mm_extract_epi32(s, 2)];
+    const int r = inv_gamma[_mm_cvtsi128_si32(s)], g = inv_gamma[_mm_extract_epi32(s, 1)];
+    const int b = inv_gamma[_mm_extract_epi32(s, 2)];
+    rgb[3 * i] = static_cast<std::uint8_t>(r);
+    rgb[3 * i + 1] = static_cast<std::uint8_t>(g);
+    rgb[3 * i + 2] = static_cast<std::uint8_t>(b);
   }
   return pixels;
 }
