@@ -108,14 +108,7 @@ SpaceMatch8 space_match_u8(const cv::Mat& image_rgb, const ColorTemplate& refere
         cv::Mat in_space = match.in_space.rowRange(rows.start, rows.end);
         if (reference.space == ColorSpace::RGB) {
           image_rgb.rowRange(rows.start, rows.end).convertTo(in_space, CV_8U);  // as to_u8_rgb
-        } else if (reference.space == ColorSpace::LAB) {
-          // Row by row through one small buffer: rounded as to_u8_rgb, converted as cvtColor.
-          cv::Mat rounded(1, image_rgb.cols, CV_8UC3);
-          for (int r = rows.start; r < rows.end; ++r) {
-            image_rgb.row(r).convertTo(rounded, CV_8U);
-            rgb_to_lab_u8_row(rounded.ptr<std::uint8_t>(), match.in_space.ptr<std::uint8_t>(r), image_rgb.cols);
-          }
-        } else {
+        } else {  // (lab_u8.h's RGB->Lab measured 10 % slower here than cvtColor's)
           const cv::Mat block = to_u8_rgb(image_rgb.rowRange(rows.start, rows.end));
           cv::cvtColor(block, in_space, reference.space == ColorSpace::HSV ? cv::COLOR_RGB2HSV : cv::COLOR_RGB2Lab);
         }
