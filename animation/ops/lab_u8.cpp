@@ -66,7 +66,7 @@ LabToRgbU8::LabToRgbU8(const std::uint8_t* table) {
   for (int v = 0; v < 256; ++v) {
     const int l = table ? table[v] : v, a = table ? table[256 + v] : v, b = table ? table[512 + v] : v;
     for (int k = 0; k < 3; ++k) y_[v][k] = t.c[3 * k + 1] * t.y[l] + (1 << (kLabToRgbShift - 1));
-    y_[v][3] = 0;
+    y_[v][3] = t.y[l];
     fy_[v] = t.fy[l] - kMinAB;  // abToXZ_b's index offset folded in
     // OpenCV's approximations of a*BASE/500 and b*BASE/200, offsets included.
     a_[v] = ((5 * a * 53687 + (1 << 7)) >> 13) - 128 * kBase / 500;

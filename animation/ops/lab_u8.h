@@ -21,9 +21,9 @@ class LabToRgbU8 {
   void row_portable(const std::uint8_t* lab, std::uint8_t* rgb, int pixels) const;  // without AVX2
 
  private:
-  // From L: the Y column of the matrix product (R, G, B rows, rounding half included, 4th
-  // lane 0) and f(Y) as an index into abToXZ_b; from a and b: the offsets added to / taken
-  // from f(Y).
+  // From L: the Y column of the matrix product (R, G, B rows, rounding half included) with
+  // Y itself as 4th lane, and f(Y) as an index into abToXZ_b; from a and b: the offsets added
+  // to / taken from f(Y).
   alignas(16) std::int32_t y_[256][4];
   std::int32_t fy_[256], a_[256], b_[256];
   void pixel(const std::uint8_t* lab, std::uint8_t* rgb) const;
