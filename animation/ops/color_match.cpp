@@ -149,7 +149,7 @@ K3_ROW_LOOP void lookup_rows(const cv::Mat& in, const cv::Mat& table, cv::Mat& o
 }  // namespace
 
 void matched_rows_u8(const SpaceMatch8& match, int first, int last, cv::Mat& rgb_u8) {
-  if (match.lab_to_rgb) {  // equal to lookup_rows + cv::cvtColor(COLOR_Lab2RGB) (lab_u8.h), 2x faster
+  if (match.lab_to_rgb) {  // equal to lookup_rows + cv::cvtColor(COLOR_Lab2RGB) (lab_u8.h), 2.1x faster
     rgb_u8.create(last - first, match.in_space.cols, CV_8UC3);
     for (int r = first; r < last; ++r)
       match.lab_to_rgb->row(match.in_space.ptr<std::uint8_t>(r), rgb_u8.ptr<std::uint8_t>(r - first), rgb_u8.cols);
@@ -163,7 +163,18 @@ void matched_rows_u8(const SpaceMatch8& match, int first, int last, cv::Mat& rgb
 cv::Mat match_colors_u8(const cv::Mat& image_rgb, const ColorTemplate& reference) {
   const SpaceMatch8 match = space_match_u8(image_rgb, reference);
   cv::Mat out;
-  matched_rows_u8(match, 0, image_rgb.rows, out);
+  if (!match.lab_to_rgb) {  // cv::cvtColor back, parallel inside
+    matched_rows_u8(match, 0, image_rgb.rows, out);
+    return out;
+  }
+  out.create(image_rgb.size(), CV_8UC3);  // LabToRgbU8 is serial: blocks of rows in parallel
+  cv::parallel_for_(
+      cv::Range(0, image_rgb.rows),
+      [&](const cv::Range& rows) {
+        cv::Mat block = out.rowRange(rows.start, rows.end);  // filled in place (same size and type)
+        matched_rows_u8(match, rows.start, rows.end, block);
+      },
+      row_block_stripes(image_rgb.rows));
   return out;
 }
 

@@ -74,7 +74,8 @@ struct SpaceMatch8 {
 };
 // Throws k3::ConfigError as match_colors_u8 does.
 SpaceMatch8 space_match_u8(const cv::Mat& image_rgb, const ColorTemplate& reference);
-// Rows [first, last) of match_colors_u8's result, into `rgb_u8` (CV_8UC3, last - first rows).
+// Rows [first, last) of match_colors_u8's result, into `rgb_u8` (CV_8UC3, last - first rows;
+// for LAB, a header of that size and type is filled in place).
 void matched_rows_u8(const SpaceMatch8& match, int first, int last, cv::Mat& rgb_u8);
 
 }  // namespace k3::ops
