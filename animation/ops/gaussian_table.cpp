@@ -2,11 +2,9 @@
 // std::erfc (accurate to double precision); no reference code followed.
 #include "animation/ops/gaussian_table.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
-
 
 namespace k3::ops {
 namespace {
