@@ -1,12 +1,14 @@
 #pragma once
 // Deforum's colour coherence: match each frame's colour histograms to a reference, in RGB,
 // HSV or LAB, so that a clip keeps its palette instead of drifting.
+#include <memory>
 #include <string>
 
 #include <opencv2/core.hpp>
 
 #include "animation/ops/histogram_matching.h"
 #include "animation/ops/histogram_matching_u8.h"
+#include "animation/ops/lab_u8.h"
 
 namespace k3::ops {
 
@@ -68,10 +70,12 @@ struct SpaceMatch8 {
   ColorSpace space = ColorSpace::None;
   cv::Mat in_space;  // CV_8UC3, the space's OpenCV 8-bit units
   cv::Mat table;     // 1x256 CV_8UC3, histogram_match_table's
+  std::shared_ptr<const LabToRgbU8> lab_to_rgb;  // LAB: the table and the conversion back, folded
 };
 // Throws k3::ConfigError as match_colors_u8 does.
 SpaceMatch8 space_match_u8(const cv::Mat& image_rgb, const ColorTemplate& reference);
-// Rows [first, last) of match_colors_u8's result, into `rgb_u8` (CV_8UC3, last - first rows).
+// Rows [first, last) of match_colors_u8's result, into `rgb_u8` (CV_8UC3, last - first rows;
+// for LAB, a header of that size and type is filled in place).
 void matched_rows_u8(const SpaceMatch8& match, int first, int last, cv::Mat& rgb_u8);
 
 }  // namespace k3::ops

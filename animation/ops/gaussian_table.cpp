@@ -2,12 +2,9 @@
 // std::erfc (accurate to double precision); no reference code followed.
 #include "animation/ops/gaussian_table.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
-
-#include "animation/ops/row_loops.h"
 
 namespace k3::ops {
 namespace {
@@ -59,24 +56,25 @@ const float* gaussian_quantile_table() {
   return table.data();
 }
 
-// The words are hashed in one loop and looked up in another, in blocks, so that the hashing
-// vectorises (4 words at a time with AVX2); the samples are the same as word by word.
-K3_ROW_LOOP void fill_gaussian(std::uint64_t stream_seed, float* out, int count) {
+// One word at a time: hash, then its four 16-bit parts through the table. Plain scalar code:
+// an earlier version hashed 256 words per block in a vectorised loop (AVX2 has no 64-bit
+// multiply, so each was emulated) and measured twice as slow as this one on the development
+// machine (3M samples: 4.6 against 2.2 ms, one core, same values).
+void fill_gaussian(std::uint64_t stream_seed, float* out, int count) {
   const float* table = gaussian_quantile_table();
-  constexpr int kBlockWords = 256;
-  std::uint64_t words[kBlockWords];
-  std::uint16_t indices[4 * kBlockWords];
-  const int total_words = (count + 3) / 4;
-  for (int first = 0; first < total_words; first += kBlockWords) {
-    const int n = std::min(kBlockWords, total_words - first);
-    for (int j = 0; j < n; ++j)
-      words[j] = mix64(stream_seed + static_cast<std::uint64_t>(first + j) * 0x9E3779B97F4A7C15ull);
-    for (int j = 0; j < n; ++j)
-      for (int part = 0; part < 4; ++part)
-        indices[4 * j + part] = static_cast<std::uint16_t>(words[j] >> (16 * part));
-    const int samples = std::min(4 * n, count - 4 * first);
-    float* block = out + 4 * static_cast<std::ptrdiff_t>(first);
-    for (int i = 0; i < samples; ++i) block[i] = table[indices[i]];
+  const int full_words = count / 4;
+  for (int j = 0; j < full_words; ++j) {
+    const std::uint64_t word = mix64(stream_seed + static_cast<std::uint64_t>(j) * 0x9E3779B97F4A7C15ull);
+    float* o = out + 4 * static_cast<std::ptrdiff_t>(j);
+    o[0] = table[word & 0xFFFF];
+    o[1] = table[(word >> 16) & 0xFFFF];
+    o[2] = table[(word >> 32) & 0xFFFF];
+    o[3] = table[word >> 48];
+  }
+  const int rest = count - 4 * full_words;  // the last word's first parts
+  if (rest > 0) {
+    const std::uint64_t word = mix64(stream_seed + static_cast<std::uint64_t>(full_words) * 0x9E3779B97F4A7C15ull);
+    for (int part = 0; part < rest; ++part) out[4 * full_words + part] = table[(word >> (16 * part)) & 0xFFFF];
   }
 }
 

@@ -1,4 +1,6 @@
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -125,4 +127,21 @@ TEST_CASE("the Gaussian quantile table inverts the normal CDF", "[unit]") {
   INFO("max relative CDF error " << worst);
   CHECK(worst < 1e-5);
   CHECK(std::abs(table[65535] - 4.316) < 0.01);  // the tail cut, about 4.3 sigma
+}
+
+TEST_CASE("fill_gaussian: sample i is the table at 16-bit part i%4 of word i/4 of the stream", "[unit]") {
+  // The definition the renders' noise rests on (render hashes), restated word by word, with
+  // counts that end inside a word.
+  const float* table = gaussian_quantile_table();
+  for (int count : {1, 2, 3, 4, 5, 767, 3072}) {
+    std::vector<float> got(count);
+    fill_gaussian(0xC0FFEEull + count, got.data(), count);
+    int differing = 0;
+    for (int i = 0; i < count; ++i) {
+      const std::uint64_t word = mix64(0xC0FFEEull + count + static_cast<std::uint64_t>(i / 4) * 0x9E3779B97F4A7C15ull);
+      differing += got[i] != table[(word >> (16 * (i % 4))) & 0xFFFF];
+    }
+    INFO(count << " samples, " << differing << " differ from the definition");
+    CHECK(differing == 0);
+  }
 }
