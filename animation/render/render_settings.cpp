@@ -28,7 +28,6 @@ const std::vector<std::string> kNoiseTypes = {"uniform", "perlin"};
 const std::vector<std::string> kBorders = {"replicate", "wrap"};
 const std::vector<std::string> kPaddings = {"border", "reflection", "zeros"};
 const std::vector<std::string> kSamplings = {"bicubic", "bilinear", "nearest"};
-const std::vector<std::string> kInterpolations = {"linear", "step", "cubic"};
 const std::vector<std::string> kDevices = {"cpu", "cuda"};
 const std::vector<std::string> kDtypes = {"auto", "fp32", "bf16", "fp16"};
 const std::vector<std::string> kOffloadModes = {"auto", "none", "model", "sequential"};
@@ -259,7 +258,7 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   r.read("duration", duration, 1e-3, 36000.0);
   if (has_duration && !has_frames && duration > 0) s.frames = std::max(1, static_cast<int>(std::lround(duration * s.fps)));
   read_enum(r, "animation_mode", s.animation_mode);
-  r.read_choice("interpolation", s.interpolation, kInterpolations);
+  read_enum(r, "interpolation", s.interpolation);
   read_prompts(r, s.prompts);
   r.read("negative_prompt", s.negative_prompt);
   r.read("prompt_blend_frames", s.prompt_blend_frames, -1, 100000);
@@ -360,6 +359,10 @@ template <> const std::vector<std::string>& setting_names<StoryTransition>() {
   static const std::vector<std::string> names = {"linear", "step"};
   return names;
 }
+template <> const std::vector<std::string>& setting_names<sched::Interpolation>() {
+  static const std::vector<std::string> names = {"linear", "step", "cubic"};  // no Bezier in presets
+  return names;
+}
 
 const char* animation_mode_name(AnimationMode mode) { return setting_name(mode).c_str(); }
 
@@ -379,7 +382,7 @@ json to_json(const RenderSettings& s) {
       {"fps", s.fps},
       {"frames", s.frames},
       {"animation_mode", setting_name(s.animation_mode)},
-      {"interpolation", s.interpolation},
+      {"interpolation", setting_name(s.interpolation)},
       {"prompts", s.prompts},
       {"negative_prompt", s.negative_prompt},
       {"prompt_blend_frames", s.prompt_blend_frames},

@@ -3,6 +3,7 @@
 // turns into once validated and filled with defaults. Schedules stay as keyframe strings here;
 // frame_params.h evaluates them per frame.
 #include "animation/render/seed_sequence.h"
+#include "schedules/keyframe_schedule.h"
 
 #include <nlohmann/json.hpp>
 
@@ -31,12 +32,13 @@ enum class StoryMotionMode { TwoD, ThreeD };                       // 2D, 3D
 enum class StoryTransition { Linear, Step };                       // linear, step
 
 // The spellings of an enum setting in presets, settings.json and messages, in the enum's order
-// (defined for each enum above, AnimationMode and SeedBehavior).
+// (defined for each enum above, AnimationMode, SeedBehavior and the keyframe interpolation, whose
+// presets offer linear, step and cubic of sched::Interpolation).
 template <typename Enum>
 const std::vector<std::string>& setting_names();
 template <typename Enum>
 const std::string& setting_name(Enum value) {
-  return setting_names<Enum>()[static_cast<std::size_t>(value)];
+  return setting_names<Enum>().at(static_cast<std::size_t>(value));
 }
 template <> const std::vector<std::string>& setting_names<AnimationMode>();
 template <> const std::vector<std::string>& setting_names<SeedBehavior>();
@@ -46,6 +48,7 @@ template <> const std::vector<std::string>& setting_names<ColorReference>();
 template <> const std::vector<std::string>& setting_names<ZoomDirection>();
 template <> const std::vector<std::string>& setting_names<StoryMotionMode>();
 template <> const std::vector<std::string>& setting_names<StoryTransition>();
+template <> const std::vector<std::string>& setting_names<sched::Interpolation>();
 
 struct MotionSettings {
   std::string angle = "0:(0)";               // degrees per frame, counter-clockwise (2D)
@@ -175,7 +178,7 @@ struct RenderSettings {
   double fps = 12;
   int frames = 48;       // frame count (or "duration" in seconds in the file)
   AnimationMode animation_mode = AnimationMode::TwoD;
-  std::string interpolation = "linear";  // keyframe interpolation of every schedule
+  sched::Interpolation interpolation = sched::Interpolation::Linear;  // keyframe interpolation of every schedule
   nlohmann::json prompts = nlohmann::json::object({{"0", "a beautiful landscape, highly detailed"}});
   std::string negative_prompt;   // appended to every frame's negative prompt (Deforum's animation_prompts_negative)
   int prompt_blend_frames = 0;   // cross-fade length between prompts, in frames (0 = hard switch)

@@ -11,22 +11,15 @@ namespace k3 {
 namespace {
 
 // Each enum's spellings in config files, in the enum's order.
-const std::vector<std::string>& names_of(BetaSchedule) {
-  static const std::vector<std::string> names = {"linear", "scaled_linear", "squaredcos_cap_v2"};
-  return names;
-}
-const std::vector<std::string>& names_of(VarianceType) {
-  static const std::vector<std::string> names = {"fixed_small", "fixed_small_log", "fixed_large"};
-  return names;
-}
-const std::vector<std::string>& names_of(PredictionType) {
-  static const std::vector<std::string> names = {"epsilon", "sample", "v_prediction"};
-  return names;
-}
-const std::vector<std::string>& names_of(TimestepSpacing) {
-  static const std::vector<std::string> names = {"leading", "trailing", "linspace"};
-  return names;
-}
+const std::vector<std::string> kBetaSchedules = {"linear", "scaled_linear", "squaredcos_cap_v2"};
+const std::vector<std::string> kVarianceTypes = {"fixed_small", "fixed_small_log", "fixed_large"};
+const std::vector<std::string> kPredictionTypes = {"epsilon", "sample", "v_prediction"};
+const std::vector<std::string> kTimestepSpacings = {"leading", "trailing", "linspace"};
+const std::vector<std::string>& names_of(BetaSchedule) { return kBetaSchedules; }
+const std::vector<std::string>& names_of(VarianceType) { return kVarianceTypes; }
+const std::vector<std::string>& names_of(PredictionType) { return kPredictionTypes; }
+const std::vector<std::string>& names_of(TimestepSpacing) { return kTimestepSpacings; }
+
 template <typename Enum>
 const std::string& name_of(Enum value) {
   return names_of(value)[static_cast<std::size_t>(value)];

@@ -1,5 +1,5 @@
 // The model path with the tiny fixture model: every sampler renders a clip from a preset, a
-// size that is not a multiple of 64 is diffused on a padded canvas and cropped back (no
+// size off the model's size multiple is diffused on a padded canvas and cropped back (no
 // resampling between one frame's output and the next frame's input), and settings that turn
 // guidance off are named.
 #include "animation/ops/image_convert.h"
@@ -84,7 +84,7 @@ TEST_CASE("every sampler renders a 3-frame clip with the tiny model from a prese
     for (std::size_t b = a + 1; b < last_frames.size(); ++b) CHECK(max_difference(last_frames[a], last_frames[b]) > 0);
 }
 
-TEST_CASE("a size that is not a multiple of 64 is diffused on a padded canvas and cropped, never resampled", "[unit][render][model]") {
+TEST_CASE("a size off the model's multiple is diffused on a padded canvas and cropped, never resampled", "[unit][render][model]") {
   K3_REQUIRE_FIXTURES();
   // The backend: one frame's image-to-image equals the generator's on the padded canvas,
   // cropped back: the frame's own pixels go in and come out without any resize.

@@ -52,6 +52,7 @@ TEST_CASE("settings of a fixed set of spellings are enums: every spelling reads 
       {{"zoom", "direction"}, setting_names<ZoomDirection>()},
       {{"story_motion", "mode"}, setting_names<StoryMotionMode>()},
       {{"story_motion", "transition"}, setting_names<StoryTransition>()},
+      {{"interpolation"}, setting_names<k3::sched::Interpolation>()},
   };
   k3::test::TempDir dir("enum-settings");
   const std::string image = dir / "reference.png";  // what "Image" and "image" need
