@@ -108,9 +108,9 @@ class BackendPool {
     g.plan_height = settings.height;
     if (!options_.memory_limit.empty()) g.memory_limit = k3::parse_bytes(options_.memory_limit);
     const auto& motion = settings.motion;
-    if (settings.animation_mode == AnimationMode::ThreeD && motion.depth_source != "none" && motion.depth_source != "images" &&
-        !motion.depth_path.empty())
-      g.extra_components.push_back({"depth " + motion.depth_source, k3::depth::depth_weight_files(motion.depth_path)});
+    if (settings.animation_mode == AnimationMode::ThreeD && motion.depth_source != DepthSource::None &&
+        motion.depth_source != DepthSource::Images && !motion.depth_path.empty())
+      g.extra_components.push_back({"depth " + setting_name(motion.depth_source), k3::depth::depth_weight_files(motion.depth_path)});
     const bool quiet = quiet_;
     g.on_message = [quiet](const std::string& message) {
       if (!quiet) std::cerr << "k3anim: " << message << "\n";

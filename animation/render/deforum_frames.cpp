@@ -23,7 +23,7 @@ class DeforumFrames final : public FrameMaker {
   DeforumFrames(const DeforumInputs& in, const RunState& state, const std::string& run_dir)
       : in_(in),
         frame_ops_(in.settings),
-        seeds_(parse_seed_behavior(in.settings.seed.behavior), in.settings.seed.seed, in.settings.seed.iter_n,
+        seeds_(in.settings.seed.behavior, in.settings.seed.seed, in.settings.seed.iter_n,
                [this](int frame) { return in_.params[static_cast<std::size_t>(frame)].seed_schedule; }) {
     const RenderSettings& s = in.settings;
     if (s.motion.save_depth_maps && frame_ops_.uses_depth()) depth_maps_.emplace(run_dir + "/depth");

@@ -43,9 +43,9 @@ class ModelDepth final : public ops::DepthSource {
 
 std::unique_ptr<ops::DepthSource> make_depth_source(const RenderSettings& settings, std::vector<std::string>& warnings) {
   const auto& m = settings.motion;
-  if (settings.animation_mode != AnimationMode::ThreeD || m.depth_source == "none") return std::make_unique<ops::FlatDepth>();
+  if (settings.animation_mode != AnimationMode::ThreeD || m.depth_source == DepthSource::None) return std::make_unique<ops::FlatDepth>();
   if (m.depth_path.empty()) return std::make_unique<ops::FlatDepth>();  // a model not named yet: render_warnings says so
-  if (m.depth_source == "images") {
+  if (m.depth_source == DepthSource::Images) {
     ops::DepthImageOptions options;
     options.path_pattern = m.depth_path;
     options.convention = ops::DepthImageConvention::BrightIsNear;
@@ -54,7 +54,7 @@ std::unique_ptr<ops::DepthSource> make_depth_source(const RenderSettings& settin
   }
   std::error_code ec;
   if (!std::filesystem::is_directory(m.depth_path, ec))
-    throw FileError("motion.depth_path: expected a depth model folder for " + m.depth_source + ", got \"" + m.depth_path +
+    throw FileError("motion.depth_path: expected a depth model folder for " + setting_name(m.depth_source) + ", got \"" + m.depth_path +
                     "\" (not a folder)");
   depth::DepthEstimatorOptions options;
   if (!settings.model.dir.empty()) {

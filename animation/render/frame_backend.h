@@ -39,6 +39,9 @@ class FrameBackend {
  public:
   virtual ~FrameBackend() = default;
   virtual std::string name() const = 0;
+  // The picture size multiple of the backend's model (src/public/model_canvas.h: 64 for
+  // Kandinsky 3); 0 for a backend that diffuses nothing (the preview).
+  virtual int size_multiple() const { return 0; }
   // Frame 0: from `init` (CV_32FC3 RGB, already the output size) when it is not empty,
   // re-running request.denoise of the schedule; else from the prompt alone.
   virtual cv::Mat first_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) = 0;

@@ -16,6 +16,20 @@
 
 namespace k3::anim {
 
+namespace {
+// The space colours are matched in: "Image" matches in LAB, as Deforum does (colors.py).
+ops::ColorSpace color_space_of(ColorCoherence coherence) {
+  switch (coherence) {
+    case ColorCoherence::None: return ops::ColorSpace::None;
+    case ColorCoherence::RGB: return ops::ColorSpace::RGB;
+    case ColorCoherence::HSV: return ops::ColorSpace::HSV;
+    case ColorCoherence::LAB:
+    case ColorCoherence::Image: return ops::ColorSpace::LAB;
+  }
+  return ops::ColorSpace::None;
+}
+}  // namespace
+
 struct FrameOperations::Impl {
   ops::ColorSpace color_space = ops::ColorSpace::None;
   ops::NoiseType noise_type = ops::NoiseType::Perlin;
@@ -32,8 +46,8 @@ struct FrameOperations::Impl {
 };
 
 FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_unique<Impl>()) {
-  impl_->color_space = ops::parse_color_space(s.generation.color_coherence);
-  impl_->rolling_reference = s.generation.color_reference == "previous";
+  impl_->color_space = color_space_of(s.generation.color_coherence);
+  impl_->rolling_reference = s.generation.color_reference == ColorReference::Previous;
   impl_->reference_every = s.generation.color_reference_every;
   impl_->color_strength = s.generation.color_strength;
   impl_->noise_type = ops::parse_noise_type(s.generation.noise_type);
@@ -41,7 +55,7 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   impl_->perlin.persistence = s.generation.perlin_persistence;
   impl_->depth = make_depth_source(s, impl_->warnings);
   impl_->motion = make_frame_motion(s, *impl_->depth);
-  impl_->uses_depth = s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != "none";
+  impl_->uses_depth = s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != DepthSource::None;
 }
 
 FrameOperations::~FrameOperations() = default;

@@ -15,16 +15,6 @@
 
 namespace k3::anim {
 
-namespace {
-
-sched::Interpolation interpolation_of(const std::string& name) {
-  if (name == "step") return sched::Interpolation::Step;
-  if (name == "cubic") return sched::Interpolation::Cubic;
-  return sched::Interpolation::Linear;
-}
-
-}  // namespace
-
 std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int64_t seed, const std::string& source) {
   std::vector<FrameParams> frames(static_cast<std::size_t>(s.frames));
   std::vector<JsonProblem> issues;
@@ -32,7 +22,7 @@ std::vector<FrameParams> evaluate_frame_params(const RenderSettings& s, std::int
   ctx.max_frames = s.frames;
   ctx.fps = s.fps;
   ctx.seed = seed;
-  const auto mode = interpolation_of(s.interpolation);
+  const auto mode = s.interpolation;
 
   // Evaluates one schedule and stores each frame's value through `store`.
   auto apply = [&](const std::string& path, const std::string& text, double min_value, double max_value,

@@ -20,7 +20,7 @@ GenerationRequest to_generation_request(const DiffusionRequest& r) {
   g.prompt = r.prompt;
   for (const auto& [text, weight] : r.parts) g.composable.push_back({text, weight});
   g.negative_prompt = r.negative;
-  // Any size: the Generator works other sizes than multiples of 64 on its model canvas
+  // Any size: the Generator works other sizes than its size_multiple() on its model canvas
   // (src/public/model_canvas.h) and returns the frame's own pixels.
   g.width = r.width;
   g.height = r.height;
@@ -35,6 +35,7 @@ class KandinskyBackend final : public FrameBackend {
  public:
   explicit KandinskyBackend(const GeneratorOptions& options) : generator_(Generator::load(options)) {}
   std::string name() const override { return "kandinsky3"; }
+  int size_multiple() const override { return generator_->size_multiple(); }
 
   cv::Mat first_frame(const cv::Mat& init, const DiffusionRequest& request, const StepProgress& progress) override {
     if (init.empty() || request.denoise >= 1.0)

@@ -87,7 +87,7 @@ void prepare_images(const RenderSettings& s, cv::Mat& init_image, cv::Mat& color
   if (!s.init_image.empty()) init_image = load_image(s.init_image, s.width, s.height, "init_image");
   for (const auto& [frame, path] : s.keyframe_images)
     if (frame < s.frames) keyframe_images[frame] = load_image(path, s.width, s.height, "keyframe_images." + std::to_string(frame));
-  if (s.generation.color_coherence == "Image" || s.generation.color_reference == "image")
+  if (s.generation.color_coherence == ColorCoherence::Image || s.generation.color_reference == ColorReference::Image)
     color_image = load_image(s.generation.color_coherence_image, s.width, s.height, "generation.color_coherence_image");
 }
 
@@ -182,7 +182,7 @@ RenderResult Render::run(FrameBackend& backend, const RenderCallbacks& callbacks
   result.resumed_from = state.next_frame;
   // Settings that would do nothing are named before the first frame (never silently).
   if (state.next_frame < total) {
-    for (const std::string& warning : render_warnings(s, impl.params, backend.name() != "preview")) say("warning: " + warning);
+    for (const std::string& warning : render_warnings(s, impl.params, backend.size_multiple())) say("warning: " + warning);
     for (const std::string& warning : maker->warnings()) say("warning: " + warning);
   }
 

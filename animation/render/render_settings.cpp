@@ -24,17 +24,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kSeedBehaviors = {"iter", "fixed", "random", "ladder", "alternate", "schedule"};
-const std::vector<std::string> kColorModes = {"None", "RGB", "HSV", "LAB", "Image"};
 const std::vector<std::string> kNoiseTypes = {"uniform", "perlin"};
 const std::vector<std::string> kBorders = {"replicate", "wrap"};
 const std::vector<std::string> kPaddings = {"border", "reflection", "zeros"};
 const std::vector<std::string> kSamplings = {"bicubic", "bilinear", "nearest"};
-const std::vector<std::string> kDepthSources = {"none", "images", "midas-3", "depth-anything-v2"};
-const std::vector<std::string> kInterpolations = {"linear", "step", "cubic"};
 const std::vector<std::string> kDevices = {"cpu", "cuda"};
 const std::vector<std::string> kDtypes = {"auto", "fp32", "bf16", "fp16"};
 const std::vector<std::string> kOffloadModes = {"auto", "none", "model", "sequential"};
+
+// A choice among an enum's spellings (setting_names), stored as the enum: strings only in files.
+template <typename Enum>
+void read_enum(JsonReader& r, const std::string& key, Enum& value) {
+  const auto& names = setting_names<Enum>();
+  std::string name = setting_name(value);
+  r.read_choice(key, name, names);
+  value = static_cast<Enum>(std::find(names.begin(), names.end(), name) - names.begin());
+}
 
 std::string resolve(const std::string& path, const std::string& base_dir) {
   if (path.empty() || base_dir.empty() || fs::path(path).is_absolute()) return path;
@@ -64,19 +69,20 @@ void read_motion(JsonReader& r, RenderSettings& s, const std::string& base_dir) 
   bool use_depth_warping = false;
   const bool asked = r.has("use_depth_warping");
   r.read("use_depth_warping", use_depth_warping);
-  r.read_choice("depth_source", m.depth_source, kDepthSources);
+  read_enum(r, "depth_source", m.depth_source);
   r.read("depth_path", m.depth_path);
   m.depth_path = resolve(m.depth_path, base_dir);
   r.read("save_depth_maps", m.save_depth_maps);
-  if (asked && use_depth_warping && m.depth_source == "none")
+  if (asked && use_depth_warping && m.depth_source == DepthSource::None)
     r.problem("use_depth_warping", "expected depth_source (images, midas-3 or depth-anything-v2) because use_depth_warping is true, got none");
-  if (asked && !use_depth_warping && m.depth_source != "none")
-    r.problem("use_depth_warping", "expected true (or no key) because depth_source is \"" + m.depth_source + "\", got false");
+  if (asked && !use_depth_warping && m.depth_source != DepthSource::None)
+    r.problem("use_depth_warping",
+              "expected true (or no key) because depth_source is \"" + setting_name(m.depth_source) + "\", got false");
   // A model source without its folder (what a Deforum import gives: the file names no folder)
   // renders with flat depth and says so (render_warnings); depth images need their folder.
-  if (m.depth_source == "images" && m.depth_path.empty())
+  if (m.depth_source == DepthSource::Images && m.depth_path.empty())
     r.problem("depth_path", "expected a folder (or printf pattern) of depth images because depth_source is \"images\", got none");
-  m.use_depth_warping = m.depth_source != "none";
+  m.use_depth_warping = m.depth_source != DepthSource::None;
 }
 
 void read_generation(JsonReader& r, RenderSettings& s, const std::string& base_dir) {
@@ -87,16 +93,16 @@ void read_generation(JsonReader& r, RenderSettings& s, const std::string& base_d
   r.read("perlin_octaves", g.perlin_octaves, 1, 7);
   r.read("perlin_persistence", g.perlin_persistence, 0.0, 1.0);
   r.read_object("anti_blur", [&](JsonReader& a) { read_schedules(a, "generation.anti_blur", s); });
-  r.read_choice("color_coherence", g.color_coherence, kColorModes);
+  read_enum(r, "color_coherence", g.color_coherence);
   r.read("color_coherence_image", g.color_coherence_image);
   g.color_coherence_image = resolve(g.color_coherence_image, base_dir);
   check_image_file(r, "color_coherence_image", g.color_coherence_image);
-  r.read_choice("color_reference", g.color_reference, {"first_frame", "previous", "image"});
+  read_enum(r, "color_reference", g.color_reference);
   r.read("color_reference_every", g.color_reference_every, 1, 100000);
   r.read("color_strength", g.color_strength, 0.0, 1.0);
-  if (g.color_coherence == "Image" && g.color_coherence_image.empty())
+  if (g.color_coherence == ColorCoherence::Image && g.color_coherence_image.empty())
     r.problem("color_coherence_image", "expected a reference image file because color_coherence is \"Image\", got none");
-  if (g.color_reference == "image" && g.color_coherence_image.empty())
+  if (g.color_reference == ColorReference::Image && g.color_coherence_image.empty())
     r.problem("color_coherence_image", "expected a reference image file because color_reference is \"image\", got none");
   r.read("cadence", g.cadence, 1, 50);
   r.read("init_denoise", g.init_denoise, 0.0, 1.0);
@@ -110,7 +116,7 @@ void read_seed(JsonReader& r, RenderSettings& settings) {
     if (v.is_number_integer() && v.get<std::int64_t>() >= -1 && v.get<std::int64_t>() <= 0xFFFFFFFFLL) s.seed = v.get<std::int64_t>();
     else r.problem("seed", "expected an integer in [-1, 4294967295] (-1 = random), got " + json_value_description(v));
   }
-  r.read_choice("behavior", s.behavior, kSeedBehaviors);
+  read_enum(r, "behavior", s.behavior);
   r.read("iter_n", s.iter_n, 1, 1000000);
 }
 
@@ -251,11 +257,8 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
   double duration = 0;
   r.read("duration", duration, 1e-3, 36000.0);
   if (has_duration && !has_frames && duration > 0) s.frames = std::max(1, static_cast<int>(std::lround(duration * s.fps)));
-  std::string mode = animation_mode_name(s.animation_mode);
-  r.read_choice("animation_mode", mode, animation_mode_names());
-  s.animation_mode = static_cast<AnimationMode>(
-      std::find(animation_mode_names().begin(), animation_mode_names().end(), mode) - animation_mode_names().begin());
-  r.read_choice("interpolation", s.interpolation, kInterpolations);
+  read_enum(r, "animation_mode", s.animation_mode);
+  read_enum(r, "interpolation", s.interpolation);
   read_prompts(r, s.prompts);
   r.read("negative_prompt", s.negative_prompt);
   r.read("prompt_blend_frames", s.prompt_blend_frames, -1, 100000);
@@ -273,7 +276,7 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
     o.read("factor", s.zoom.factor, 1.01, 16.0);
     o.read("keyframes", s.zoom.keyframes, 1, 10000);
     o.read("frames_per_keyframe", s.zoom.frames_per_keyframe, 1, 100000);
-    o.read_choice("direction", s.zoom.direction, {"out", "in"});
+    read_enum(o, "direction", s.zoom.direction);
     o.read("mask_blur", s.zoom.mask_blur, 0, 1024);
     o.read("denoise", s.zoom.denoise, 0.01, 1.0);
   });
@@ -289,8 +292,8 @@ RenderSettings parse_render_settings(const json& preset, const std::string& sour
     if (!has_frames) s.frames = zoom_frames;
   }
   r.read_object("story_motion", [&](JsonReader& o) {
-    o.read_choice("mode", s.story_motion.mode, {"2D", "3D"});
-    o.read_choice("transition", s.story_motion.transition, {"linear", "step"});
+    read_enum(o, "mode", s.story_motion.mode);
+    read_enum(o, "transition", s.story_motion.transition);
     if (!o.has("fields")) return;
     const json& fields = o.raw().at("fields");
     if (!fields.is_object()) return o.problem("fields", "expected an object of motion field -> value, got " + json_value_description(fields));
@@ -323,15 +326,45 @@ json keyframe_images_json(const std::map<int, std::string>& images) {
 }
 }  // namespace
 
-const std::vector<std::string>& animation_mode_names() {
-  // In the order of AnimationMode.
+// Each list in the order of its enum.
+template <> const std::vector<std::string>& setting_names<AnimationMode>() {
   static const std::vector<std::string> names = {"2D", "3D", "None", "Interpolation", "zoom"};
   return names;
 }
-
-const char* animation_mode_name(AnimationMode mode) {
-  return animation_mode_names()[static_cast<std::size_t>(mode)].c_str();
+template <> const std::vector<std::string>& setting_names<SeedBehavior>() {
+  static const std::vector<std::string> names = {"iter", "fixed", "random", "ladder", "alternate", "schedule"};
+  return names;
 }
+template <> const std::vector<std::string>& setting_names<DepthSource>() {
+  static const std::vector<std::string> names = {"none", "images", "midas-3", "depth-anything-v2"};
+  return names;
+}
+template <> const std::vector<std::string>& setting_names<ColorCoherence>() {
+  static const std::vector<std::string> names = {"None", "RGB", "HSV", "LAB", "Image"};
+  return names;
+}
+template <> const std::vector<std::string>& setting_names<ColorReference>() {
+  static const std::vector<std::string> names = {"first_frame", "previous", "image"};
+  return names;
+}
+template <> const std::vector<std::string>& setting_names<ZoomDirection>() {
+  static const std::vector<std::string> names = {"out", "in"};
+  return names;
+}
+template <> const std::vector<std::string>& setting_names<StoryMotionMode>() {
+  static const std::vector<std::string> names = {"2D", "3D"};
+  return names;
+}
+template <> const std::vector<std::string>& setting_names<StoryTransition>() {
+  static const std::vector<std::string> names = {"linear", "step"};
+  return names;
+}
+template <> const std::vector<std::string>& setting_names<sched::Interpolation>() {
+  static const std::vector<std::string> names = {"linear", "step", "cubic"};  // no Bezier in presets
+  return names;
+}
+
+const char* animation_mode_name(AnimationMode mode) { return setting_name(mode).c_str(); }
 
 json to_json(const RenderSettings& s) {
   const auto& m = s.motion;
@@ -348,8 +381,8 @@ json to_json(const RenderSettings& s) {
       {"height", s.height},
       {"fps", s.fps},
       {"frames", s.frames},
-      {"animation_mode", animation_mode_name(s.animation_mode)},
-      {"interpolation", s.interpolation},
+      {"animation_mode", setting_name(s.animation_mode)},
+      {"interpolation", setting_name(s.interpolation)},
       {"prompts", s.prompts},
       {"negative_prompt", s.negative_prompt},
       {"prompt_blend_frames", s.prompt_blend_frames},
@@ -359,20 +392,20 @@ json to_json(const RenderSettings& s) {
       {"motion",
        {{"enable_perspective_flip", m.enable_perspective_flip}, {"flip_drops_translation", m.flip_drops_translation},
         {"border", m.border}, {"padding_mode", m.padding_mode}, {"sampling_mode", m.sampling_mode},
-        {"use_depth_warping", m.use_depth_warping}, {"depth_source", m.depth_source}, {"depth_path", m.depth_path},
+        {"use_depth_warping", m.use_depth_warping}, {"depth_source", setting_name(m.depth_source)}, {"depth_path", m.depth_path},
         {"save_depth_maps", m.save_depth_maps}}},
       {"generation",
        {{"first_frame_steps", g.first_frame_steps}, {"noise_type", g.noise_type}, {"perlin_octaves", g.perlin_octaves},
         {"perlin_persistence", g.perlin_persistence},
-        {"color_coherence", g.color_coherence}, {"color_coherence_image", g.color_coherence_image},
-        {"color_reference", g.color_reference}, {"color_reference_every", g.color_reference_every},
+        {"color_coherence", setting_name(g.color_coherence)}, {"color_coherence_image", g.color_coherence_image},
+        {"color_reference", setting_name(g.color_reference)}, {"color_reference_every", g.color_reference_every},
         {"color_strength", g.color_strength},
         {"cadence", g.cadence}, {"init_denoise", g.init_denoise}}},
-      {"seed", {{"seed", s.seed.seed}, {"behavior", s.seed.behavior}, {"iter_n", s.seed.iter_n}}},
+      {"seed", {{"seed", s.seed.seed}, {"behavior", setting_name(s.seed.behavior)}, {"iter_n", s.seed.iter_n}}},
       {"model", {{"dir", s.model.dir}, {"device", s.model.device}, {"dtype", s.model.dtype}, {"variant", s.model.variant}, {"sampler", s.model.sampler}, {"offload", s.model.offload}}},
       {"zoom",
        {{"factor", s.zoom.factor}, {"keyframes", s.zoom.keyframes}, {"frames_per_keyframe", s.zoom.frames_per_keyframe},
-        {"direction", s.zoom.direction}, {"mask_blur", s.zoom.mask_blur}, {"denoise", s.zoom.denoise}}},
+        {"direction", setting_name(s.zoom.direction)}, {"mask_blur", s.zoom.mask_blur}, {"denoise", s.zoom.denoise}}},
       {"output", {{"video", s.output.video}, {"crf", s.output.crf}, {"x264_preset", s.output.x264_preset}, {"write_video", s.output.write_video},
                   {"soundtrack", s.output.soundtrack}, {"soundtrack_offset", s.output.soundtrack_offset},
                   {"interpolate", s.output.interpolate}}},
@@ -380,7 +413,9 @@ json to_json(const RenderSettings& s) {
   // Every schedule of the table, in its section (generation.anti_blur nests).
   for (const auto& field : schedule_fields()) field.section_in(out)[field.key] = field.text_of(s);
   if (!s.story_motion.fields.empty())
-    out["story_motion"] = {{"mode", s.story_motion.mode}, {"transition", s.story_motion.transition}, {"fields", s.story_motion.fields}};
+    out["story_motion"] = {{"mode", setting_name(s.story_motion.mode)},
+                           {"transition", setting_name(s.story_motion.transition)},
+                           {"fields", s.story_motion.fields}};
   if (!s.story.empty()) {
     out["story"] = story;
     out.erase("frames");

@@ -2,8 +2,12 @@
 // The settings of one render: what a preset JSON file (schema version 1, presets/README.md)
 // turns into once validated and filled with defaults. Schedules stay as keyframe strings here;
 // frame_params.h evaluates them per frame.
+#include "animation/render/seed_sequence.h"
+#include "schedules/keyframe_schedule.h"
+
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -18,7 +22,33 @@ constexpr int kPresetSchemaVersion = 1;
 enum class AnimationMode { TwoD, ThreeD, None, Interpolation, Zoom };
 // The spelling of presets: "2D", "3D", "None", "Interpolation", "zoom".
 const char* animation_mode_name(AnimationMode mode);
-const std::vector<std::string>& animation_mode_names();
+
+// The other settings of a fixed set of spellings, enums after validation as well.
+enum class DepthSource { None, Images, Midas3, DepthAnythingV2 };  // none, images, midas-3, depth-anything-v2
+enum class ColorCoherence { None, RGB, HSV, LAB, Image };          // None, RGB, HSV, LAB, Image
+enum class ColorReference { FirstFrame, Previous, Image };         // first_frame, previous, image
+enum class ZoomDirection { Out, In };                              // out, in
+enum class StoryMotionMode { TwoD, ThreeD };                       // 2D, 3D
+enum class StoryTransition { Linear, Step };                       // linear, step
+
+// The spellings of an enum setting in presets, settings.json and messages, in the enum's order
+// (defined for each enum above, AnimationMode, SeedBehavior and the keyframe interpolation, whose
+// presets offer linear, step and cubic of sched::Interpolation).
+template <typename Enum>
+const std::vector<std::string>& setting_names();
+template <typename Enum>
+const std::string& setting_name(Enum value) {
+  return setting_names<Enum>().at(static_cast<std::size_t>(value));
+}
+template <> const std::vector<std::string>& setting_names<AnimationMode>();
+template <> const std::vector<std::string>& setting_names<SeedBehavior>();
+template <> const std::vector<std::string>& setting_names<DepthSource>();
+template <> const std::vector<std::string>& setting_names<ColorCoherence>();
+template <> const std::vector<std::string>& setting_names<ColorReference>();
+template <> const std::vector<std::string>& setting_names<ZoomDirection>();
+template <> const std::vector<std::string>& setting_names<StoryMotionMode>();
+template <> const std::vector<std::string>& setting_names<StoryTransition>();
+template <> const std::vector<std::string>& setting_names<sched::Interpolation>();
 
 struct MotionSettings {
   std::string angle = "0:(0)";               // degrees per frame, counter-clockwise (2D)
@@ -46,7 +76,7 @@ struct MotionSettings {
   std::string padding_mode = "border";       // 3D: border, reflection, zeros
   std::string sampling_mode = "bicubic";     // bicubic, bilinear, nearest
   bool use_depth_warping = false;            // Deforum's switch: true exactly when depth_source is not "none"
-  std::string depth_source = "none";         // 3D depth: none (flat), images, midas-3, depth-anything-v2
+  DepthSource depth_source = DepthSource::None;  // 3D depth: flat, depth images, or a depth model
   std::string depth_path;                    // images: folder or printf pattern; models: model folder
   bool save_depth_maps = false;              // write <run>/depth/NNNNNN.png (raw depth, running min/max)
 };
@@ -69,12 +99,12 @@ struct GenerationSettings {
   double perlin_persistence = 0.5;
   std::string contrast = "0:(1.0)";  // gain on pixel values
   AntiBlurSettings anti_blur;
-  std::string color_coherence = "LAB";  // None, RGB, HSV, LAB, Image
+  ColorCoherence color_coherence = ColorCoherence::LAB;
   std::string color_coherence_image;    // reference image file for "Image" and color_reference "image"
   // What colour coherence matches against: "first_frame" (Deforum's default), "previous" (a
   // rolling reference: every color_reference_every-th output frame replaces it), "image"
   // (color_coherence_image). color_strength blends the matched frame with the unmatched one.
-  std::string color_reference = "first_frame";
+  ColorReference color_reference = ColorReference::FirstFrame;
   int color_reference_every = 1;
   double color_strength = 1.0;
   int cadence = 1;                      // diffuse every C-th frame, tween the rest
@@ -83,7 +113,7 @@ struct GenerationSettings {
 
 struct SeedSettings {
   std::int64_t seed = -1;            // -1 = random, drawn once and written to settings.json
-  std::string behavior = "iter";      // iter, fixed, random, ladder, alternate, schedule
+  SeedBehavior behavior = SeedBehavior::Iter;
   int iter_n = 1;                     // iter: +1 every N diffused frames
   std::string schedule = "0:(s)";    // schedule: per-frame seed, s = start seed, -1 = random
 };
@@ -115,7 +145,7 @@ struct ZoomSettings {
   double factor = 2.0;            // scale between consecutive keyframes (> 1)
   int keyframes = 3;              // outpainted keyframes after keyframe 0
   int frames_per_keyframe = 24;   // output frames from one keyframe to the next
-  std::string direction = "out";  // out: from keyframe 0 outwards; in: the reverse
+  ZoomDirection direction = ZoomDirection::Out;  // out: from keyframe 0 outwards; in: the reverse
   int mask_blur = 8;              // pixels of the kept picture blended into the painted ring
   double denoise = 1.0;           // fraction re-run when outpainting (1 = from noise)
 };
@@ -134,8 +164,8 @@ struct StorySegment {
 // helpers/script.py Script._animation_params_dict): per-frame values of additive motion
 // fields at acceleration 1 (numbers, or expressions of t and `a` = the acceleration).
 struct StoryMotion {
-  std::string mode = "3D";           // 2D or 3D; a story is 2D only when all its motions are
-  std::string transition = "linear";  // linear: full value ramping to 0; step: on, hold, off
+  StoryMotionMode mode = StoryMotionMode::ThreeD;  // a story is 2D only when all its motions are
+  StoryTransition transition = StoryTransition::Linear;  // linear: full value ramping to 0; step: on, hold, off
   nlohmann::json fields = nlohmann::json::object();
 };
 
@@ -148,7 +178,7 @@ struct RenderSettings {
   double fps = 12;
   int frames = 48;       // frame count (or "duration" in seconds in the file)
   AnimationMode animation_mode = AnimationMode::TwoD;
-  std::string interpolation = "linear";  // keyframe interpolation of every schedule
+  sched::Interpolation interpolation = sched::Interpolation::Linear;  // keyframe interpolation of every schedule
   nlohmann::json prompts = nlohmann::json::object({{"0", "a beautiful landscape, highly detailed"}});
   std::string negative_prompt;   // appended to every frame's negative prompt (Deforum's animation_prompts_negative)
   int prompt_blend_frames = 0;   // cross-fade length between prompts, in frames (0 = hard switch)

@@ -52,10 +52,11 @@ int img2img_step_count(const std::string& sampler, int steps, double denoise) {
   return std::min(static_cast<int>(n * denoise), n);
 }
 
-std::vector<std::string> render_warnings(const RenderSettings& s, const std::vector<FrameParams>& params, bool model) {
+std::vector<std::string> render_warnings(const RenderSettings& s, const std::vector<FrameParams>& params,
+                                         int model_size_multiple) {
   std::vector<std::string> out;
-  if (s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != "none" && s.motion.depth_path.empty())
-    out.push_back("motion.depth_source " + s.motion.depth_source +
+  if (s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != DepthSource::None && s.motion.depth_path.empty())
+    out.push_back("motion.depth_source " + setting_name(s.motion.depth_source) +
                   ": no effect, motion.depth_path names no model folder, so every frame uses flat depth");
   if (s.animation_mode == AnimationMode::TwoD && s.motion.enable_perspective_flip && s.motion.flip_drops_translation) {
     std::vector<int> moved;
@@ -67,14 +68,14 @@ std::vector<std::string> render_warnings(const RenderSettings& s, const std::vec
                     " because motion.flip_drops_translation reproduces Deforum's 2D flip (set it false to apply them)");
   }
   const GenerationSettings& g = s.generation;
-  if (g.color_coherence == "None" && (g.color_reference != "first_frame" || g.color_strength != 1.0))
+  if (g.color_coherence == ColorCoherence::None && (g.color_reference != ColorReference::FirstFrame || g.color_strength != 1.0))
     out.push_back("generation.color_reference/color_strength: no effect while generation.color_coherence is \"None\"");
   for (const auto& [frame, path] : s.keyframe_images)
     if (frame >= s.frames || s.animation_mode == AnimationMode::Zoom)
       out.push_back("keyframe_images." + std::to_string(frame) + ": not used (" +
                     (s.animation_mode == AnimationMode::Zoom ? std::string("zoom clips start from init_image only")
                                                 : "the clip ends at frame " + std::to_string(s.frames - 1)) + ")");
-  if (!model) return out;
+  if (model_size_multiple <= 0) return out;
   const std::string& sampler = s.model.sampler;
   const bool zoom = s.animation_mode == AnimationMode::Zoom;
   std::vector<int> unguided, no_step;
@@ -101,10 +102,10 @@ std::vector<std::string> render_warnings(const RenderSettings& s, const std::vec
     out.push_back("generation.denoise: no denoising step on frames " + frame_ranges(no_step) +
                   " (int(steps x denoise) = 0 with sampler \"" + sampler +
                   "\"): each is its prepared init passed through the autoencoder, not re-diffused");
-  const ModelCanvas canvas = model_canvas(s.width, s.height);
+  const ModelCanvas canvas = model_canvas(s.width, s.height, model_size_multiple);
   if (!canvas.same_as(s.width, s.height))
-    out.push_back("width/height: " + std::to_string(s.width) + "x" + std::to_string(s.height) +
-                  " is not a multiple of 64; every frame is diffused on a " + std::to_string(canvas.width) + "x" +
+    out.push_back("width/height: " + std::to_string(s.width) + "x" + std::to_string(s.height) + " is not a multiple of " +
+                  std::to_string(model_size_multiple) + "; every frame is diffused on a " + std::to_string(canvas.width) + "x" +
                   std::to_string(canvas.height) +
                   " canvas (edges replicated into the margin) and cropped back, without resampling");
   return out;

@@ -18,9 +18,12 @@ std::string frame_ranges(const std::vector<int>& frames);
 // sampler's list really holds).
 int img2img_step_count(const std::string& sampler, int steps, double denoise);
 
-// One line per silent no-op of these settings (none when all is well). `model` is false for the
-// preview backend, which diffuses nothing (model-only warnings are then left out).
+// One line per silent no-op of these settings (none when all is well). `model_size_multiple` is
+// the backend's (FrameBackend::size_multiple: 64 for Kandinsky 3), 0 for the preview, which
+// diffuses nothing (model-only warnings are then left out).
 std::vector<std::string> render_warnings(const RenderSettings& settings, const std::vector<FrameParams>& params,
-                                         bool model);
+                                         int model_size_multiple);
+// A bool would pass as the multiple 1 or 0: name the multiple.
+std::vector<std::string> render_warnings(const RenderSettings&, const std::vector<FrameParams>&, bool) = delete;
 
 }  // namespace k3::anim

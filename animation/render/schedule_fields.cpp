@@ -58,7 +58,7 @@ std::vector<ScheduleField> make_table() {
                   false),
       ScheduleField{"seed", "schedule", [](RenderSettings& s) -> std::string& { return s.seed.schedule; }, -1.0,
                     4294967295.0, [](FrameParams& f, double v) { f.seed_schedule = v; }, "seed_schedule", false,
-                    [](const RenderSettings& s) { return s.seed.behavior == "schedule"; }},
+                    [](const RenderSettings& s) { return s.seed.behavior == SeedBehavior::Schedule; }},
   };
 }
 

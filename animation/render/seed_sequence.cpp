@@ -1,22 +1,10 @@
 // Follows A1111 sd-webui-deforum scripts/deforum_helpers/seed.py (next_seed).
 #include "animation/render/seed_sequence.h"
 
-#include "base/errors.h"
-
 #include <chrono>
 #include <cmath>
 
 namespace k3::anim {
-
-SeedBehavior parse_seed_behavior(const std::string& name) {
-  if (name == "iter") return SeedBehavior::Iter;
-  if (name == "fixed") return SeedBehavior::Fixed;
-  if (name == "random") return SeedBehavior::Random;
-  if (name == "ladder") return SeedBehavior::Ladder;
-  if (name == "alternate") return SeedBehavior::Alternate;
-  if (name == "schedule") return SeedBehavior::Schedule;
-  throw ConfigError("seed.behavior: expected iter, fixed, random, ladder, alternate or schedule, got \"" + name + "\"");
-}
 
 std::uint64_t SplitMix64::next() {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);

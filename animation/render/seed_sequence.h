@@ -8,8 +8,8 @@
 
 namespace k3::anim {
 
+// Spelled iter, fixed, random, ladder, alternate, schedule in presets (render_settings.h setting_names).
 enum class SeedBehavior { Iter, Fixed, Random, Ladder, Alternate, Schedule };
-SeedBehavior parse_seed_behavior(const std::string& name);  // throws k3::ConfigError
 
 // splitmix64: tiny, portable, and its state is one integer (Vigna, "Further scramblings of
 // Marsaglia's xorshift generators"). Used wherever the run needs "random" values.

@@ -75,8 +75,8 @@ RenderSettings expand_story(const RenderSettings& settings, const MotionPresetLo
       issues.push_back({path + ".motion", "expected a motion preset with a story_motion, got \"" + segment.motion + "\" which has none"});
       continue;
     }
-    all_2d = all_2d && motion.story_motion.mode == "2D";
-    bool step = motion.story_motion.transition == "step";
+    all_2d = all_2d && motion.story_motion.mode == StoryMotionMode::TwoD;
+    bool step = motion.story_motion.transition == StoryTransition::Step;
     for (auto it = motion.story_motion.fields.begin(); it != motion.story_motion.fields.end(); ++it) {
       std::string value = field_value(it.value(), segment.acceleration);
       auto& field = keys[it.key()];

@@ -51,7 +51,7 @@ class ZoomFrames final : public FrameMaker {
   explicit ZoomFrames(const ZoomInputs& in)
       : in_(in),
         geometry_(zoom_geometry(cv::Size(in.settings.width, in.settings.height), in.settings.zoom.factor)),
-        zoom_in_(in.settings.zoom.direction == "in") {
+        zoom_in_(in.settings.zoom.direction == ZoomDirection::In) {
     const ZoomSettings& z = in.settings.zoom;
     // A clip cut short (frames < keyframes x frames_per_keyframe + 1) zooming out needs only the
     // keyframes its last frame reaches; zooming in starts from the widest one.
@@ -73,7 +73,7 @@ class ZoomFrames final : public FrameMaker {
     for (int k = 0; k < state.zoom_keyframes_done; ++k) keyframes_.push_back(read_mat(keyframe_path(c.folder, k)));
     if (state.zoom_keyframes_done > last_keyframe_) return;
     c.backend.prepare(prompt_texts(in_.params, state.zoom_keyframes_done, last_keyframe_ + 1), c.folder.dir());
-    SeedSequence seeds(parse_seed_behavior(s.seed.behavior), s.seed.seed, s.seed.iter_n,
+    SeedSequence seeds(s.seed.behavior, s.seed.seed, s.seed.iter_n,
                        [&](int k) { return in_.params[static_cast<std::size_t>(k)].seed_schedule; });
     if (state.zoom_keyframes_done > 0) seeds.restore(state.seed);
     FrameOperations colour(s);

@@ -4,14 +4,21 @@
 #include "base/json_reader.h"
 #include "src/io/model_folder.h"
 
+#include <algorithm>
+
 namespace k3 {
 
 namespace {
-bool known_activation(const std::string& name) {
-  return name == "relu" || name == "silu" || name == "swish" || name == "gelu_new" || name == "gelu" ||
-         name == "gelu_pytorch_tanh";
+// In the order of T5Activation.
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names = {"relu", "silu", "gelu_new", "gelu", "gelu_pytorch_tanh"};
+  return names;
 }
 }  // namespace
+
+const std::string& t5_activation_name(T5Activation activation) {
+  return activation_names()[static_cast<std::size_t>(activation)];
+}
 
 T5EncoderConfig T5EncoderConfig::from_json(const nlohmann::json& json, const std::string& file) {
   JsonReader reader(json, file);
@@ -32,23 +39,27 @@ T5EncoderConfig T5EncoderConfig::from_json(const nlohmann::json& json, const std
   // "gated-silu" -> gated, silu; "relu" -> not gated, relu; "gated-gelu" -> gelu_new (T5 v1.1).
   const std::string& proj = config.feed_forward_proj;
   const auto dash = proj.find('-');
+  std::string activation;
   if (dash == std::string::npos) {
     config.is_gated_act = false;
-    config.dense_act_fn = proj;
+    activation = proj;
   } else {
     if (proj.substr(0, dash) != "gated" || proj.find('-', dash + 1) != std::string::npos)
       reader.fail("feed_forward_proj", "'{ACT_FN}' or 'gated-{ACT_FN}'", "'" + proj + "'");
     config.is_gated_act = true;
-    config.dense_act_fn = proj.substr(dash + 1);
+    activation = proj.substr(dash + 1);
   }
-  if (proj == "gated-gelu") config.dense_act_fn = "gelu_new";
+  if (proj == "gated-gelu") activation = "gelu_new";
   // PretrainedConfig sets the remaining file keys as attributes after the derivation above,
   // so explicit dense_act_fn / is_gated_act in the file win.
-  config.dense_act_fn = reader.optional_string("dense_act_fn", config.dense_act_fn);
+  activation = reader.optional_string("dense_act_fn", activation);
   config.is_gated_act = reader.optional_bool("is_gated_act", config.is_gated_act);
-  if (config.dense_act_fn == "swish") config.dense_act_fn = "silu";
-  if (!known_activation(config.dense_act_fn))
-    reader.fail("dense_act_fn", "one of relu, silu, gelu_new, gelu, gelu_pytorch_tanh", "'" + config.dense_act_fn + "'");
+  if (activation == "swish") activation = "silu";
+  const auto& names = activation_names();
+  const auto known = std::find(names.begin(), names.end(), activation);
+  if (known == names.end())
+    reader.fail("dense_act_fn", "one of relu, silu, gelu_new, gelu, gelu_pytorch_tanh", "'" + activation + "'");
+  config.dense_act_fn = static_cast<T5Activation>(known - names.begin());
   // The values read (optional keys may be absent from the file: their defaults are checked too).
   const std::pair<const char*, int64_t> sizes[] = {
       {"vocab_size", config.vocab_size}, {"d_model", config.d_model}, {"d_kv", config.d_kv}, {"d_ff", config.d_ff},
@@ -80,7 +91,7 @@ nlohmann::json T5EncoderConfig::to_json() const {
           {"relative_attention_max_distance", relative_attention_max_distance},
           {"layer_norm_epsilon", layer_norm_epsilon},
           {"feed_forward_proj", feed_forward_proj},
-          {"dense_act_fn", dense_act_fn},
+          {"dense_act_fn", t5_activation_name(dense_act_fn)},
           {"is_gated_act", is_gated_act},
           {"pad_token_id", pad_token_id},
           {"eos_token_id", eos_token_id},
@@ -99,7 +110,7 @@ T5EncoderConfig T5EncoderConfig::flan_ul2() {
   config.relative_attention_max_distance = 128;
   config.layer_norm_epsilon = 1e-6;
   config.feed_forward_proj = "gated-silu";
-  config.dense_act_fn = "silu";
+  config.dense_act_fn = T5Activation::Silu;
   config.is_gated_act = true;
   return config;
 }

@@ -9,6 +9,11 @@
 
 namespace k3 {
 
+// The feed-forward activation, an enum after validation: relu, silu (or swish), gelu_new, gelu,
+// gelu_pytorch_tanh in files.
+enum class T5Activation { Relu, Silu, GeluNew, Gelu, GeluPytorchTanh };
+const std::string& t5_activation_name(T5Activation activation);
+
 struct T5EncoderConfig {
   int64_t vocab_size = 32128;
   int64_t d_model = 512;
@@ -20,7 +25,7 @@ struct T5EncoderConfig {
   int64_t relative_attention_max_distance = 128;
   double layer_norm_epsilon = 1e-6;
   std::string feed_forward_proj = "relu";
-  std::string dense_act_fn = "relu";  // relu, silu, gelu_new, gelu, gelu_pytorch_tanh
+  T5Activation dense_act_fn = T5Activation::Relu;
   bool is_gated_act = false;
   int64_t pad_token_id = 0;
   int64_t eos_token_id = 1;

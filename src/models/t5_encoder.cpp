@@ -12,11 +12,14 @@ namespace k3 {
 
 namespace {
 
-torch::Tensor activate(const std::string& name, const torch::Tensor& x) {
-  if (name == "relu") return torch::relu(x);
-  if (name == "silu") return torch::silu(x);
-  if (name == "gelu") return torch::gelu(x);
-  if (name == "gelu_pytorch_tanh") return torch::gelu(x, "tanh");
+torch::Tensor activate(T5Activation activation, const torch::Tensor& x) {
+  switch (activation) {
+    case T5Activation::Relu: return torch::relu(x);
+    case T5Activation::Silu: return torch::silu(x);
+    case T5Activation::Gelu: return torch::gelu(x);
+    case T5Activation::GeluPytorchTanh: return torch::gelu(x, "tanh");
+    case T5Activation::GeluNew: break;
+  }
   // gelu_new: the tanh approximation written out, as NewGELUActivation computes it.
   return 0.5 * x * (1.0 + torch::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * torch::pow(x, 3.0))));
 }

@@ -54,7 +54,7 @@ class T5DenseImpl : public torch::nn::Module {
 
  private:
   bool gated_;
-  std::string activation_;
+  T5Activation activation_;
 };
 TORCH_MODULE(T5Dense);
 

@@ -13,6 +13,7 @@
 #include "src/pipeline/memory_plan.h"
 #include "src/io/model_folder.h"
 #include "src/pipeline/pipeline.h"
+#include "src/models/movq_config.h"
 #include "src/models/t5_config.h"
 #include "src/models/unet_config.h"
 
@@ -60,7 +61,11 @@ class TorchGenerator final : public Generator {
     }
     text_dtype_ = text_encoder_dtype(load_.device, load_.dtype);
     t5_width_ = T5EncoderConfig::from_file(folder_.config_path("text_encoder")).d_model;
-    inpainting_unet_ = UNetConfig::from_json(folder_.config("unet"), folder_.config_path("unet")).is_inpainting();
+    const auto unet = UNetConfig::from_json(folder_.config("unet"), folder_.config_path("unet"));
+    inpainting_unet_ = unet.is_inpainting();
+    size_multiple_ = model_size_multiple(
+        static_cast<int>(MoVQConfig::from_json(folder_.config("movq"), folder_.config_path("movq")).downscale_factor()),
+        static_cast<int>(unet.levels()));
     plan_ = plan_memory(folder_, plan_request(load_.dtype));
     if (auto_offload && !plan_.fits()) choose_offload();
     // "auto" on the CPU: fp32 when it fits (offloaded if need be), else bf16 (half the weights and
@@ -154,10 +159,10 @@ class TorchGenerator final : public Generator {
   std::string memory_plan() const override { return plan_.summary(); }
 
  private:
-  // The model canvas of a picture, by the loaded MoVQ's factor times the UNet's 8.
-  ModelCanvas canvas_for(int width, int height) const {
-    return model_canvas(width, height, static_cast<int>(models_.movq->config().downscale_factor() * 8));
-  }
+  int size_multiple() const override { return size_multiple_; }
+
+  // The model canvas of a picture (the pipeline's latents are this canvas over the MoVQ's factor).
+  ModelCanvas canvas_for(int width, int height) const { return model_canvas(width, height, size_multiple_); }
 
   static ImageRGB8 blank(int width, int height) {
     return ImageRGB8{width, height, std::vector<std::uint8_t>(static_cast<size_t>(width) * height * 3, 128)};
@@ -304,6 +309,7 @@ class TorchGenerator final : public Generator {
   torch::ScalarType text_dtype_ = torch::kFloat;
   int64_t t5_width_ = 0;
   bool inpainting_unet_ = false;
+  int size_multiple_ = kModelSizeMultiple;  // from the MoVQ and UNet configs
   MemoryPlan plan_;
   std::unique_ptr<PromptEncoder> prompts_;
   Kandinsky3Models models_;

@@ -42,7 +42,7 @@ torch::Tensor Kandinsky3InpaintPipeline::inpaint_latents(const torch::Tensor& im
   if (image.dim() != 4 || image.size(0) != batch || image.size(1) != movq_->config().in_channels)
     throw ConfigError("inpainting: expected an image batch [" + std::to_string(batch) + ", " +
                       std::to_string(movq_->config().in_channels) + ", H, W], got " + c10::str(image.sizes()));
-  const int64_t multiple = movq_->config().downscale_factor() * 8;
+  const int64_t multiple = size_multiple();
   if (image.size(2) % multiple != 0 || image.size(3) % multiple != 0)
     throw ConfigError("inpainting: expected width and height multiples of " + std::to_string(multiple) + ", got " +
                       std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)));

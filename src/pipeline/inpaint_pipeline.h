@@ -17,8 +17,8 @@ class Kandinsky3InpaintPipeline : public Kandinsky3Img2ImgPipeline {
  public:
   using Kandinsky3Img2ImgPipeline::Kandinsky3Img2ImgPipeline;
 
-  // image [B, 3, H, W] in [-1, 1] (H, W multiples of 64); repaint_mask [B or 1, 1, H, W], values
-  // >= 0.5 = repaint (the user's convention: white = repaint). `denoise` 1 starts from pure noise
+  // image [B, 3, H, W] in [-1, 1] (H, W multiples of size_multiple()); repaint_mask [B or 1, 1, H,
+  // W], values >= 0.5 = repaint (the user's convention: white = repaint). `denoise` 1 starts from pure noise
   // (the original); below 1 it starts from the encoded image noised to the first timestep of the
   // tail it re-runs (as img2img). Draws: the starting noise, then one per step that needs one.
   // Default percentile of the "original" sampler here: 0.95 (the original's inpainting value).

@@ -124,7 +124,8 @@ ActivationBytes activation_bytes(const UNetConfig& unet, const MoVQConfig& movq,
                                  torch::ScalarType dtype) {
   const int64_t b = element_bytes(dtype);
   const int64_t factor = movq.downscale_factor();
-  const ModelCanvas canvas = model_canvas(width, height, static_cast<int>(factor * 8));
+  const ModelCanvas canvas =
+      model_canvas(width, height, model_size_multiple(static_cast<int>(factor), static_cast<int>(unet.levels())));
   const int64_t ph = canvas.height, pw = canvas.width;
   const int64_t lh = ph / factor, lw = pw / factor;
   const int64_t batch = 2;

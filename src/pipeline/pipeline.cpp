@@ -6,6 +6,7 @@
 
 #include "base/errors.h"
 #include "src/pipeline/offload.h"
+#include "src/public/model_canvas.h"
 #include "src/public/runtime.h"
 #include "src/sampling/sampler.h"
 
@@ -14,13 +15,14 @@
 
 namespace k3 {
 
-std::pair<int64_t, int64_t> latent_size_for(int64_t height, int64_t width, int64_t scale_factor) {
+std::pair<int64_t, int64_t> latent_size_for(int64_t height, int64_t width, int64_t movq_downscale,
+                                            int64_t unet_levels) {
   if (height <= 0 || width <= 0)
     throw ConfigError("image size: expected positive width and height, got " + std::to_string(width) + "x" +
                       std::to_string(height));
-  const int64_t block = scale_factor * scale_factor;
-  auto up = [&](int64_t v) { return (v + block - 1) / block * scale_factor; };
-  return {up(height), up(width)};
+  const ModelCanvas canvas = model_canvas(static_cast<int>(width), static_cast<int>(height),
+                                          model_size_multiple(static_cast<int>(movq_downscale), static_cast<int>(unet_levels)));
+  return {canvas.height / movq_downscale, canvas.width / movq_downscale};
 }
 
 Kandinsky3Pipeline::Kandinsky3Pipeline(Kandinsky3UNet unet, VQModel movq, SchedulerConfig scheduler)
@@ -39,6 +41,10 @@ std::unique_ptr<Sampler> Kandinsky3Pipeline::sampler_for(const DenoiseSettings& 
   const double eta = original ? settings.original_eta : settings.ddim_eta;
   const double percentile = settings.original_percentile > 0 ? settings.original_percentile : default_percentile;
   return make_sampler(settings.sampler, scheduler_, eta, percentile);
+}
+
+int64_t Kandinsky3Pipeline::size_multiple() const {
+  return model_size_multiple(static_cast<int>(movq_->config().downscale_factor()), static_cast<int>(unet_->config().levels()));
 }
 
 torch::Device Kandinsky3Pipeline::device() const { return unet_->conv_in->weight.device(); }
@@ -159,7 +165,8 @@ torch::Tensor Kandinsky3Pipeline::text_to_latents(const GuidanceBatch& condition
                                                   const torch::Tensor& initial_latents,
                                                   const LatentStepCallback& on_step) {
   const int64_t batch = batch_of(conditioning, settings);
-  const auto [latent_h, latent_w] = latent_size_for(height, width, movq_->config().downscale_factor());
+  const auto [latent_h, latent_w] =
+      latent_size_for(height, width, movq_->config().downscale_factor(), unet_->config().levels());
   auto sampler = sampler_for(settings);
   sampler->set_timesteps(settings.steps);
   const std::vector<int64_t> shape = {batch, unet_->config().out_channels(), latent_h, latent_w};
@@ -207,7 +214,7 @@ torch::Tensor Kandinsky3Img2ImgPipeline::image_to_latents(const torch::Tensor& i
   if (image.dim() != 4 || image.size(0) != batch || image.size(1) != movq_->config().in_channels)
     throw ConfigError("image-to-image: expected an image batch [" + std::to_string(batch) + ", " +
                       std::to_string(movq_->config().in_channels) + ", H, W], got " + c10::str(image.sizes()));
-  const int64_t multiple = movq_->config().downscale_factor() * 8;  // MoVQ factor x UNet factor
+  const int64_t multiple = size_multiple();
   if (image.size(2) % multiple != 0 || image.size(3) % multiple != 0)
     throw ConfigError("image-to-image: expected width and height multiples of " + std::to_string(multiple) + ", got " +
                       std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)));

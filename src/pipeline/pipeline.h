@@ -39,9 +39,11 @@ struct DenoiseSettings {
 // Return false to cancel: the pipeline then throws k3::Cancelled.
 using LatentStepCallback = std::function<bool(int step, int total_steps, const torch::Tensor& latents)>;
 
-// diffusers' downscale_height_and_width(h, w, 8): latent size = ceil(h / 64) * 8 (each side),
-// so the image comes out at 8x that (e.g. 1000 -> 1024).
-std::pair<int64_t, int64_t> latent_size_for(int64_t height, int64_t width, int64_t scale_factor = 8);
+// The latents of a height x width picture: its model canvas (src/public/model_canvas.h, the one
+// size policy) over the MoVQ's factor. For Kandinsky 3 (MoVQ x8, a 4-level UNet) that is diffusers'
+// downscale_height_and_width(h, w, 8): ceil(h / 64) * 8 each side (e.g. 1000 -> 128, a 1024 picture).
+std::pair<int64_t, int64_t> latent_size_for(int64_t height, int64_t width, int64_t movq_downscale = 8,
+                                            int64_t unet_levels = 4);
 
 class Kandinsky3Pipeline {
  public:
@@ -70,6 +72,8 @@ class Kandinsky3Pipeline {
   Kandinsky3UNet& unet() { return unet_; }
   VQModel& movq() { return movq_; }
   const SchedulerConfig& scheduler_config() const { return scheduler_; }
+  // The picture size multiple of this UNet and MoVQ (model_size_multiple: 64 for Kandinsky 3).
+  int64_t size_multiple() const;
   // Replaces the UNet in the denoising loop (tests put an oracle here); null = the UNet again.
   void set_denoiser(std::shared_ptr<Denoiser> denoiser);
   // The original model's learned unconditional context vector [cross_attention_dim]; used by the
@@ -108,7 +112,7 @@ class Kandinsky3Img2ImgPipeline : public Kandinsky3Pipeline {
  public:
   using Kandinsky3Pipeline::Kandinsky3Pipeline;
 
-  // image [B, 3, H, W] in [-1, 1] (H, W multiples of 64). `denoise` (diffusers' strength) is the
+  // image [B, 3, H, W] in [-1, 1] (H, W multiples of size_multiple()). `denoise` (diffusers' strength) is the
   // fraction of the schedule re-run: set_timesteps(steps), then its last min(int(steps*denoise),
   // steps) timesteps. Draws: add_noise noise first, then one per step that needs one.
   // denoise so small that no step runs returns the encoded image's latents unchanged.

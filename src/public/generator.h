@@ -82,7 +82,7 @@ class Generator {
   // repainted when its mean channel value is >= 127.5) and keeps the rest. A 9-channel
   // (inpainting) UNet gets [latent, keep-mask, masked-image latent]; a 4-channel (base) UNet
   // blends the kept region's re-noised latents in at every step. request.width/height are
-  // ignored (the image's size is used, worked at the next multiple of 64); request.denoise < 1
+  // ignored (the image's size is used, worked at the next size_multiple()); request.denoise < 1
   // starts from the noised image instead of pure noise. Pixels outside the mask come back as
   // the model drew them (no re-compositing; use composite_kept_pixels for that).
   virtual ImageRGB8 inpaint(const ImageRGB8& image, const ImageRGB8& mask, const GenerationRequest& request,
@@ -102,6 +102,9 @@ class Generator {
   virtual void load_prompt_embeddings(const std::string& path) = 0;
   // The memory plan checked at load, one line.
   virtual std::string memory_plan() const = 0;
+  // The size multiple of this model (src/public/model_canvas.h: its MoVQ's factor times its UNet's;
+  // 64 for Kandinsky 3): other sizes are worked on the canvas of the next multiple up.
+  virtual int size_multiple() const = 0;
 };
 
 // Outpainting's two inputs, torch-free: the canvas (the image in the middle, the border filled

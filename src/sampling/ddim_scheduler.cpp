@@ -19,10 +19,10 @@ StepOutput DDIMScheduler::step(const torch::Tensor& model_output, int64_t t, con
   const torch::Tensor beta_prod_t = 1 - alpha_prod_t;
 
   torch::Tensor pred_original, pred_epsilon;
-  if (config_.prediction_type == "epsilon") {
+  if (config_.prediction_type == PredictionType::Epsilon) {
     pred_original = (sample - beta_prod_t.pow(0.5) * model_output) / alpha_prod_t.pow(0.5);
     pred_epsilon = model_output;
-  } else if (config_.prediction_type == "sample") {
+  } else if (config_.prediction_type == PredictionType::Sample) {
     pred_original = model_output;
     pred_epsilon = (sample - alpha_prod_t.pow(0.5) * pred_original) / beta_prod_t.pow(0.5);
   } else {

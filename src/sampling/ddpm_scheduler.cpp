@@ -7,11 +7,11 @@
 namespace k3 {
 
 namespace {
-torch::Tensor predict_original(const std::string& prediction_type, const torch::Tensor& model_output,
+torch::Tensor predict_original(PredictionType prediction_type, const torch::Tensor& model_output,
                                const torch::Tensor& sample, const torch::Tensor& alpha_prod_t,
                                const torch::Tensor& beta_prod_t) {
-  if (prediction_type == "epsilon") return (sample - beta_prod_t.pow(0.5) * model_output) / alpha_prod_t.pow(0.5);
-  if (prediction_type == "sample") return model_output;
+  if (prediction_type == PredictionType::Epsilon) return (sample - beta_prod_t.pow(0.5) * model_output) / alpha_prod_t.pow(0.5);
+  if (prediction_type == PredictionType::Sample) return model_output;
   return alpha_prod_t.pow(0.5) * sample - beta_prod_t.pow(0.5) * model_output;  // v_prediction
 }
 }  // namespace
@@ -42,8 +42,8 @@ StepOutput DDPMScheduler::step(const torch::Tensor& model_output, int64_t t, con
                         (noise.defined() ? c10::str(noise.sizes()) : std::string("none")));
     torch::Tensor variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t) * current_beta_t).clamp_min(1e-20);
     torch::Tensor scaled_noise;
-    if (config_.variance_type == "fixed_small_log") scaled_noise = torch::exp(0.5 * torch::log(variance)) * noise;
-    else if (config_.variance_type == "fixed_large") scaled_noise = current_beta_t.pow(0.5) * noise;
+    if (config_.variance_type == VarianceType::FixedSmallLog) scaled_noise = torch::exp(0.5 * torch::log(variance)) * noise;
+    else if (config_.variance_type == VarianceType::FixedLarge) scaled_noise = current_beta_t.pow(0.5) * noise;
     else scaled_noise = variance.pow(0.5) * noise;  // fixed_small
     prev_sample = prev_sample + scaled_noise;
   }

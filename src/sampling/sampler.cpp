@@ -37,12 +37,13 @@ torch::Tensor cosine_betas(int64_t count) {
 torch::Tensor make_betas(const SchedulerConfig& config) {
   const int64_t n = config.num_train_timesteps;
   if (!config.trained_betas.empty()) return torch::tensor(config.trained_betas, torch::kFloat64).to(torch::kFloat32);
-  if (config.beta_schedule == "linear")
-    return torch::linspace(config.beta_start, config.beta_end, n, torch::kFloat32);
-  if (config.beta_schedule == "scaled_linear")
-    return torch::linspace(std::sqrt(config.beta_start), std::sqrt(config.beta_end), n, torch::kFloat32).pow(2);
-  if (config.beta_schedule == "squaredcos_cap_v2") return cosine_betas(n);
-  throw ConfigError("beta_schedule: expected linear, scaled_linear or squaredcos_cap_v2, got '" + config.beta_schedule + "'");
+  switch (config.beta_schedule) {
+    case BetaSchedule::Linear: return torch::linspace(config.beta_start, config.beta_end, n, torch::kFloat32);
+    case BetaSchedule::ScaledLinear:
+      return torch::linspace(std::sqrt(config.beta_start), std::sqrt(config.beta_end), n, torch::kFloat32).pow(2);
+    case BetaSchedule::SquaredcosCapV2: return cosine_betas(n);
+  }
+  return cosine_betas(n);  // unreachable: every schedule is a case
 }
 
 }  // namespace
@@ -60,10 +61,10 @@ void Sampler::set_timesteps(int num_inference_steps) {
                       std::to_string(num_inference_steps));
   const int64_t n = num_inference_steps;
   std::vector<int64_t> steps;
-  if (config_.timestep_spacing == "leading") {
+  if (config_.timestep_spacing == TimestepSpacing::Leading) {
     const int64_t ratio = train / n;
     for (int64_t k = n - 1; k >= 0; --k) steps.push_back(k * ratio + config_.steps_offset);
-  } else if (config_.timestep_spacing == "trailing") {
+  } else if (config_.timestep_spacing == TimestepSpacing::Trailing) {
     // np.round(np.arange(train, 0, -train / n)) - 1, numpy rounding half to even.
     const double ratio = static_cast<double>(train) / static_cast<double>(n);
     const auto count = static_cast<int64_t>(std::ceil(static_cast<double>(train) / ratio));

@@ -123,7 +123,7 @@ TEST_CASE("Deforum depth keys choose the depth source, AdaBins and other models 
   json preset = result.preset;
   preset["motion"]["depth_path"] = "/some/dpt-large";
   auto settings = parse_render_settings(preset, "p.json");
-  CHECK(settings.motion.depth_source == "midas-3");
+  CHECK(settings.motion.depth_source == DepthSource::Midas3);
   CHECK(settings.motion.depth_path == "/some/dpt-large");
 
   midas["depth_algorithm"] = "Midas+AdaBins (old)";
@@ -156,7 +156,7 @@ TEST_CASE("preset depth keys: a source needs a path, use_depth_warping must agre
   // A model source without its folder (a Deforum import) parses, and the render says it is flat.
   json unnamed = {{"animation_mode", "3D"}, {"motion", {{"depth_source", "midas-3"}}}};
   auto model_settings = parse_render_settings(unnamed, "p.json");
-  const auto warnings = render_warnings(model_settings, evaluate_frame_params(model_settings, 1, "p.json"), false);
+  const auto warnings = render_warnings(model_settings, evaluate_frame_params(model_settings, 1, "p.json"), 0);
   REQUIRE(warnings.size() == 1);
   CHECK_THAT(warnings.front(), Catch::Contains("motion.depth_path") && Catch::Contains("flat depth"));
 }

@@ -10,6 +10,7 @@
 #include "animation/render/run_folder.h"
 #include "animation/render/story.h"
 #include "base/errors.h"
+#include "src/public/model_canvas.h"
 #include "tests/support/test_support.h"
 #include "tests/video/video_test_util.h"
 
@@ -180,15 +181,18 @@ TEST_CASE("settings that would do nothing on the model path are named with their
                                     {"frames", 10},
                                     {"generation", {{"guidance", "0:(3), 4:(1)"}, {"steps", "0:(10)"}, {"denoise", "0:(0.5), 5:(0.5), 6:(0.05)"}}}});
   auto params = evaluate_frame_params(s, 1, "test");
-  auto warnings = render_warnings(s, params, true);
+  auto warnings = render_warnings(s, params, k3::kModelSizeMultiple);
   for (const auto& w : warnings) std::cout << "warning: " << w << "\n";
   REQUIRE(warnings.size() == 3);
   CHECK_THAT(warnings[0], Catch::StartsWith("generation.guidance: classifier-free guidance is off on frames 4-9"));
   CHECK_THAT(warnings[1], Catch::StartsWith("generation.denoise: no denoising step on frames 6-9"));
   CHECK_THAT(warnings[2], Catch::StartsWith("width/height: 72x64 is not a multiple of 64") && Catch::Contains("128x64"));
-  CHECK(render_warnings(s, params, false).empty());  // the preview diffuses nothing
+  CHECK(render_warnings(s, params, 0).empty());  // the preview diffuses nothing
+  // A model of another size multiple (a MoVQ of 3 levels: x4 times the UNet's x8) names its own.
+  CHECK_THAT(render_warnings(s, params, k3::model_size_multiple(4, 4))[2],
+             Catch::StartsWith("width/height: 72x64 is not a multiple of 32") && Catch::Contains("96x64"));
   s.model.sampler = "flash";
-  warnings = render_warnings(s, params, true);
+  warnings = render_warnings(s, params, k3::kModelSizeMultiple);
   CHECK_THAT(warnings[0], Catch::Contains("\"flash\" runs without classifier-free guidance"));
   CHECK(img2img_step_count("original", 7, 1.0) == 8);  // stride 142: 999, 857, ..., 5
   CHECK(img2img_step_count("flash", 50, 0.5) == 2);

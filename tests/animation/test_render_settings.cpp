@@ -2,8 +2,12 @@
 #include "animation/render/frame_params.h"
 #include "animation/render/render_settings.h"
 #include "base/errors.h"
+#include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <cctype>
 
 using k3::anim::parse_render_settings;
 using nlohmann::json;
@@ -27,9 +31,53 @@ TEST_CASE("an empty preset takes every default", "[unit][render]") {
   CHECK(s.animation_mode == k3::anim::AnimationMode::TwoD);
   CHECK(s.generation.denoise == "0:(0.35)");
   CHECK(s.generation.cadence == 1);
-  CHECK(s.seed.behavior == "iter");
+  CHECK(s.seed.behavior == k3::anim::SeedBehavior::Iter);
   auto round_trip = parse_render_settings(k3::anim::to_json(s), "settings.json");
   CHECK(k3::anim::to_json(round_trip) == k3::anim::to_json(s));
+}
+
+TEST_CASE("settings of a fixed set of spellings are enums: every spelling reads and writes back the same", "[unit][render]") {
+  using namespace k3::anim;
+  // Each setting: its JSON path, and the spellings of its enum.
+  struct Setting {
+    std::vector<std::string> path;
+    const std::vector<std::string>& names;
+  };
+  const std::vector<Setting> settings = {
+      {{"animation_mode"}, setting_names<AnimationMode>()},
+      {{"seed", "behavior"}, setting_names<SeedBehavior>()},
+      {{"motion", "depth_source"}, setting_names<DepthSource>()},
+      {{"generation", "color_coherence"}, setting_names<ColorCoherence>()},
+      {{"generation", "color_reference"}, setting_names<ColorReference>()},
+      {{"zoom", "direction"}, setting_names<ZoomDirection>()},
+      {{"story_motion", "mode"}, setting_names<StoryMotionMode>()},
+      {{"story_motion", "transition"}, setting_names<StoryTransition>()},
+      {{"interpolation"}, setting_names<k3::sched::Interpolation>()},
+  };
+  k3::test::TempDir dir("enum-settings");
+  const std::string image = dir / "reference.png";  // what "Image" and "image" need
+  cv::imwrite(image, cv::Mat(8, 8, CV_8UC3, cv::Scalar(40, 90, 160)));
+  for (const auto& setting : settings) {
+    json::json_pointer pointer;
+    for (const auto& key : setting.path) pointer /= key;
+    std::string list;
+    for (const auto& name : setting.names) list += (list.empty() ? "" : ", ") + name;
+    for (const auto& name : setting.names) {
+      INFO(pointer.to_string() << " = " << name);
+      json preset = {{"motion", {{"depth_path", "depth"}}},  // what depth images need
+                     {"generation", {{"color_coherence_image", image}}},
+                     {"story_motion", {{"fields", {{"angle", 1}}}}}};
+      std::string upper = name;  // spellings are matched case-insensitively, stored as spelled
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      preset[pointer] = upper;
+      json written = to_json(parse_render_settings(preset, "p.json"));
+      CHECK(written[pointer] == name);
+    }
+    json bad = {{"story_motion", {{"fields", {{"angle", 1}}}}}};
+    bad[pointer] = "sideways";
+    CHECK_THROWS_WITH(parse_render_settings(bad, "p.json"),
+                      Catch::Contains(setting.path.back() + ": expected one of " + list + ", got \"sideways\""));
+  }
 }
 
 TEST_CASE("duration in seconds gives the frame count", "[unit][render]") {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <iostream>
+#include <map>
 
 using k3::golden::GoldenFile;
 using k3::golden::rel_l2;
@@ -134,7 +135,21 @@ TEST_CASE("Scheduler config: required keys, unknown keys, unsupported values", "
                     Catch::Contains("x/scheduler_config.json") && Catch::Contains("num_train_timesteps"));
   auto bad = json;
   bad["prediction_type"] = "flow";
-  CHECK_THROWS_AS(k3::SchedulerConfig::from_json(bad, "f"), k3::ConfigError);
+  CHECK_THROWS_WITH(k3::SchedulerConfig::from_json(bad, "f"),
+                    Catch::Contains("prediction_type") && Catch::Contains("one of epsilon, sample, v_prediction") &&
+                        Catch::Contains("'flow'"));
+  // Every spelling of each choice reads into its enum and is written back the same.
+  const std::map<std::string, std::vector<std::string>> choices = {
+      {"beta_schedule", {"linear", "scaled_linear", "squaredcos_cap_v2"}},
+      {"variance_type", {"fixed_small", "fixed_small_log", "fixed_large"}},
+      {"prediction_type", {"epsilon", "sample", "v_prediction"}},
+      {"timestep_spacing", {"leading", "trailing", "linspace"}}};
+  for (const auto& [key, names] : choices)
+    for (const auto& name : names) {
+      auto one = json;
+      one[key] = name;
+      CHECK(k3::SchedulerConfig::from_json(one, "f").to_json()[key] == name);
+    }
   auto wrong_type = json;
   wrong_type["steps_offset"] = "one";
   CHECK_THROWS_WITH(k3::SchedulerConfig::from_json(wrong_type, "f"), Catch::Contains("steps_offset"));

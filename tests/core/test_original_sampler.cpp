@@ -20,7 +20,7 @@ namespace {
 
 k3::SchedulerConfig cosine_config() {
   k3::SchedulerConfig config;
-  config.beta_schedule = "squaredcos_cap_v2";
+  config.beta_schedule = k3::BetaSchedule::SquaredcosCapV2;
   config.num_train_timesteps = 1000;
   return config;
 }

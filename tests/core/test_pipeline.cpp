@@ -5,6 +5,7 @@
 #include "src/pipeline/pipeline.h"
 
 #include "src/public/generator.h"
+#include "src/public/model_canvas.h"
 
 #include "base/errors.h"
 #include "src/io/model_folder.h"
@@ -20,6 +21,7 @@
 
 #include <dirent.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace tolerance = k3::golden::tolerance;
@@ -110,6 +112,28 @@ void compare_outputs(const PipelineCase& c, const torch::Tensor& final_latents, 
   CHECK(levels <= tolerance::picture_levels);
 }
 
+// The picture in the middle of `canvas`, its edges replicated into the margin.
+k3::ImageRGB8 on_canvas(const k3::ImageRGB8& picture, const k3::ModelCanvas& canvas) {
+  k3::ImageRGB8 out{canvas.width, canvas.height, std::vector<uint8_t>(static_cast<size_t>(canvas.width) * canvas.height * 3)};
+  for (int y = 0; y < canvas.height; ++y)
+    for (int x = 0; x < canvas.width; ++x) {
+      const int sx = std::clamp(x - canvas.left, 0, picture.width - 1), sy = std::clamp(y - canvas.top, 0, picture.height - 1);
+      std::copy_n(&picture.pixels[(static_cast<size_t>(sy) * picture.width + sx) * 3], 3,
+                  &out.pixels[(static_cast<size_t>(y) * canvas.width + x) * 3]);
+    }
+  return out;
+}
+
+// The width x height picture at the canvas's placement.
+k3::ImageRGB8 off_canvas(const k3::ImageRGB8& whole, const k3::ModelCanvas& canvas, int width, int height) {
+  k3::ImageRGB8 out{width, height, {}};
+  for (int y = 0; y < height; ++y) {
+    const auto row = whole.pixels.begin() + (static_cast<std::ptrdiff_t>(y + canvas.top) * whole.width + canvas.left) * 3;
+    out.pixels.insert(out.pixels.end(), row, row + static_cast<std::ptrdiff_t>(width) * 3);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("latent size rule and 8-bit conversion", "[unit]") {
@@ -117,6 +141,9 @@ TEST_CASE("latent size rule and 8-bit conversion", "[unit]") {
   CHECK(k3::latent_size_for(1000, 96) == std::make_pair<int64_t, int64_t>(128, 16));
   CHECK(k3::latent_size_for(64, 65) == std::make_pair<int64_t, int64_t>(8, 16));
   CHECK_THROWS_AS(k3::latent_size_for(0, 64), k3::ConfigError);
+  // A MoVQ of 3 levels (x4): the 96x128 canvas of 72x104 over 4, sides the UNet's three halvings
+  // divide (diffusers' rule with factor 4 would give 20x28, which they do not).
+  CHECK(k3::latent_size_for(104, 72, 4, 4) == std::make_pair<int64_t, int64_t>(32, 24));
 
   k3::ImageRGB8 picture{2, 1, {0, 127, 255, 64, 128, 192}};
   auto tensor = k3::images_to_tensor({picture});
@@ -336,4 +363,41 @@ TEST_CASE("the Generator facade reproduces diffusers' pictures within one 8-bit 
   const auto fresh = generator->text_to_image(again);
   CHECK(fresh.width == side);
   CHECK(generator->text_to_image(again).pixels == fresh.pixels);
+}
+
+TEST_CASE("text-to-image and image-to-image at a non-square size off the model's multiple: its canvas, cropped", "[unit]") {
+  K3_REQUIRE_FIXTURES();
+  // The size multiple comes from the set's MoVQ and UNet configs (64 for Kandinsky 3's x8 MoVQ,
+  // 32 for a MoVQ of 3 levels); neither side below is one of its multiples.
+  const int multiple = static_cast<int>(k3::test::fixture::model_geometry().size_multiple);
+  const int width = 2 * multiple + 8, height = multiple + 24;
+  k3::GeneratorOptions options;
+  options.model_dir = k3::test::fixture::model_dir();
+  auto generator = k3::Generator::load(options);
+  CHECK(generator->size_multiple() == multiple);
+  const k3::ModelCanvas canvas = k3::model_canvas(width, height, multiple);
+  REQUIRE_FALSE(canvas.same_as(width, height));
+
+  k3::GenerationRequest request;
+  request.prompt = k3::test::fixture::pipeline_cases().front().prompt;
+  request.width = width;
+  request.height = height;
+  request.steps = 2;
+  request.seed = 3;
+  k3::GenerationRequest whole = request;  // the same run at the canvas's size
+  whole.width = canvas.width;
+  whole.height = canvas.height;
+  // Text to image: the middle of the canvas-sized picture (the same latents, seed and steps).
+  const auto picture = generator->text_to_image(request);
+  REQUIRE(picture.width == width);
+  REQUIRE(picture.height == height);
+  CHECK(off_canvas(generator->text_to_image(whole), canvas, width, height).pixels == picture.pixels);
+  // Image to image: the picture's own pixels on the canvas, diffused and cropped back.
+  request.denoise = whole.denoise = 0.5;
+  const auto redrawn = generator->image_to_image(picture, request);
+  REQUIRE(redrawn.width == width);
+  REQUIRE(redrawn.height == height);
+  CHECK(redrawn.pixels != picture.pixels);
+  CHECK(off_canvas(generator->image_to_image(on_canvas(picture, canvas), whole), canvas, width, height).pixels ==
+        redrawn.pixels);
 }

@@ -73,7 +73,8 @@ TEST_CASE("T5 config: activations, required keys and unknown keys", "[unit]") {
   json.erase("is_gated_act");
   json["feed_forward_proj"] = "gated-gelu";
   auto gelu = k3::T5EncoderConfig::from_json(json, "config.json");
-  CHECK(gelu.dense_act_fn == "gelu_new");
+  CHECK(gelu.dense_act_fn == k3::T5Activation::GeluNew);
+  CHECK(gelu.to_json()["dense_act_fn"] == "gelu_new");
   CHECK(gelu.is_gated_act);
   json["feed_forward_proj"] = "relu";
   auto relu = k3::T5EncoderConfig::from_json(json, "config.json");

@@ -79,12 +79,10 @@ ModelGeometry model_geometry() {
   g.movq_norm_groups = movq.at("norm_num_groups").get<int64_t>();
   g.movq_levels = static_cast<int64_t>(movq.at("block_out_channels").size());
   g.downscale = int64_t{1} << (g.movq_levels - 1);
-  // The pipeline rounds a side up to a multiple of downscale^2 (diffusers' downscale_height_and_width);
-  // the UNet halves its latents once per level after the first, so they must divide by that too;
-  // and the Generator works on canvases of k3::kModelSizeMultiple (64) pixels.
-  const int64_t halvings = int64_t{1} << (static_cast<int64_t>(unet.at("block_out_channels").size()) - 1);
-  const int64_t latent_multiple = std::max<int64_t>(1, halvings / std::gcd(g.downscale, halvings));
-  g.image_side = std::lcm(g.downscale * g.downscale * latent_multiple, int64_t{k3::kModelSizeMultiple});
+  // The one size policy (src/public/model_canvas.h): the MoVQ's factor times the UNet's; a
+  // preset's width and height are at least 64 pixels.
+  g.size_multiple = k3::model_size_multiple(static_cast<int>(g.downscale), static_cast<int>(unet.at("block_out_channels").size()));
+  g.image_side = std::lcm(g.size_multiple, int64_t{64});
   return g;
 }
 

@@ -47,7 +47,8 @@ struct ModelGeometry {
   int64_t movq_norm_groups = 0;
   int64_t movq_levels = 0;             // len(movq block_out_channels)
   int64_t downscale = 0;               // picture pixels per latent pixel: 2^(movq levels - 1)
-  int64_t image_side = 0;              // smallest square the model and the Generator take without padding
+  int64_t size_multiple = 0;           // sides the model takes without padding (src/public/model_canvas.h)
+  int64_t image_side = 0;              // the smallest such square of at least 64 pixels (a preset's least)
   int64_t latent_side() const { return image_side / downscale; }
 };
 ModelGeometry model_geometry();
