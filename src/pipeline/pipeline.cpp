@@ -112,8 +112,8 @@ torch::Tensor Kandinsky3Pipeline::denoise(torch::Tensor latents, const std::vect
   // The original runs [cond, uncond]; ours arrive as diffusers' [negative, positive]. Rows are
   // independent, so only the null embedding's placement depends on the order.
   const bool composable = !conditioning.weights.empty();
-  const bool cond_first = !composable && settings.guided() && sampler.name() == "original";
-  context.original_context = sampler.name() == "original";
+  const bool cond_first = !composable && settings.guided() && sampler.original_conventions();
+  context.original_context = sampler.original_conventions();
   if (composable && context.original_context && settings.guided() && null_embedding_.defined()) {
     // The unconditional row (row 0) without a negative prompt gets the original's null context.
     auto rows = torch::zeros({context.mask.size(0)}, torch::kBool);

@@ -12,6 +12,7 @@ class OriginalSampler : public Sampler {
   // `eta` 1.0 and `percentile` 0.99 (text-to-image) or 0.95 (inpainting) are the original's.
   OriginalSampler(SchedulerConfig config, double eta = 1.0, double percentile = 0.99);
   std::string name() const override { return "original"; }
+  bool original_conventions() const override { return true; }
   double eta() const { return eta_; }
   double percentile() const { return percentile_; }
 

@@ -24,6 +24,9 @@ class Sampler {
   explicit Sampler(SchedulerConfig config);
   virtual ~Sampler() = default;
   virtual std::string name() const = 0;
+  // The original Kandinsky 3 sampler's conventions (spec 6.1): the guided batch as [cond, uncond]
+  // and the text context cut and zeroed the original's way. The pipeline asks this, not the name.
+  virtual bool original_conventions() const { return false; }
 
   const SchedulerConfig& config() const { return config_; }
   // float32 CPU tensors of num_train_timesteps values.
