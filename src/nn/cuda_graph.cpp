@@ -61,7 +61,16 @@ torch::Tensor GraphedCall::operator()(const std::vector<torch::Tensor>& inputs) 
       for (int warm = 0; warm < 2; ++warm) function_(recording->static_inputs);
       side.synchronize();
       recording->graph.capture_begin();
-      recording->static_output = function_(recording->static_inputs);
+      try {
+        recording->static_output = function_(recording->static_inputs);
+      } catch (...) {
+        // Close the capture so that the stream is usable again, then report the first error.
+        try {
+          recording->graph.capture_end();
+        } catch (...) {
+        }
+        throw;
+      }
       recording->graph.capture_end();
     }
     torch::cuda::synchronize();

@@ -3,8 +3,10 @@
 // offloading must lower the need in the order none > model > sequential, and the refusal must
 // name needed and available bytes with the next step that could help. No GPU is needed: the plan
 // reads safetensors headers and configs only. A depth model (the 3D warp's) adds its weights.
+#include "base/byte_size.h"
 #include "base/errors.h"
 #include "src/pipeline/memory_plan.h"
+#include "src/public/runtime.h"
 #include "src/io/model_folder.h"
 #include "src/io/safetensors.h"
 #include "tests/core/golden.h"
@@ -110,4 +112,30 @@ TEST_CASE("memory plan at full size on the CPU: fp32 at 1024 px fits 16 GiB only
   // The UNet phase (weights + its activations) bounds it: measured 15.4 GiB by bench_pipeline_full.
   CHECK(offloaded.image_phase > 14 * kGiB);
   CHECK(sequential.needed() == none.needed());
+}
+
+TEST_CASE("memory plan: the UNet's CUDA graph keeps its activations through the MoVQ phases", "[unit]") {
+  K3_REQUIRE_FIXTURES();
+  const FullSizeFolder full;
+  const int64_t card = 80 * kGiB;
+  k3::set_cuda_graphs(false);
+  const auto eager = k3::plan_memory(full.folder, cuda_request(k3::OffloadMode::None, card));
+  auto cpu_request = cuda_request(k3::OffloadMode::None, card);
+  cpu_request.device = torch::Device(torch::kCPU);
+  const auto cpu_eager = k3::plan_memory(full.folder, cpu_request);
+  k3::set_cuda_graphs(true);
+  const auto graphed = k3::plan_memory(full.folder, cuda_request(k3::OffloadMode::None, card));
+  const auto cpu_graphed = k3::plan_memory(full.folder, cpu_request);
+  const auto offloaded = k3::plan_memory(full.folder, cuda_request(k3::OffloadMode::Model, card));
+  k3::set_cuda_graphs(false);
+  const auto offloaded_eager = k3::plan_memory(full.folder, cuda_request(k3::OffloadMode::Model, card));
+  k3::set_cuda_graphs(true);
+  std::cout << "[plan] CUDA none, eager " << k3::format_bytes(eager.image_phase) << ", graphed "
+            << k3::format_bytes(graphed.image_phase) << "\n";
+  // Both activation sets at once: more than the larger one alone, less than the two sums' bound.
+  CHECK(graphed.image_phase > eager.image_phase);
+  CHECK(graphed.image_phase - eager.image_phase < eager.activations);
+  // No graph on the CPU, none under offloading: the switch changes nothing there.
+  CHECK(cpu_graphed.image_phase == cpu_eager.image_phase);
+  CHECK(offloaded.image_phase == offloaded_eager.image_phase);
 }
