@@ -117,10 +117,8 @@ class TorchGenerator final : public Generator {
       throw ConfigError("inpaint: expected a mask of " + std::to_string(image.width) + "x" +
                         std::to_string(image.height) + " RGB pixels (the picture's size), got " +
                         std::to_string(mask.width) + "x" + std::to_string(mask.height));
-    GenerationRequest single = request;
-    single.composable.clear();  // the inpainting hooks condition on one prompt
-    const auto settings = settings_of(single);
-    const auto batch = conditioning(single, settings);
+    const auto settings = settings_of(request);
+    const auto batch = conditioning(request, settings);
     image_pipeline();
     const ModelCanvas canvas = canvas_for(image.width, image.height);
     auto pixels = pad_to_canvas(images_to_tensor({image}), canvas);

@@ -38,7 +38,7 @@ torch::Tensor Kandinsky3InpaintPipeline::inpaint_latents(const torch::Tensor& im
   if (unet_config.in_channels != latent_channels && !unet_config.is_inpainting())
     throw ConfigError("inpainting: expected a UNet with in_channels " + std::to_string(latent_channels) + " or " +
                       std::to_string(2 * latent_channels + 1) + ", got " + std::to_string(unet_config.in_channels));
-  const int64_t batch = conditioning.embeds.defined() ? conditioning.embeds.size(0) / (settings.guided() ? 2 : 1) : 0;
+  const int64_t batch = pictures_of(conditioning, settings);
   if (image.dim() != 4 || image.size(0) != batch || image.size(1) != movq_->config().in_channels)
     throw ConfigError("inpainting: expected an image batch [" + std::to_string(batch) + ", " +
                       std::to_string(movq_->config().in_channels) + ", H, W], got " + c10::str(image.sizes()));

@@ -54,8 +54,7 @@ torch::Tensor Kandinsky3Pipeline::draw(NoiseSource& noise, at::IntArrayRef shape
   return noise.next(shape).to(device(), dtype());
 }
 
-namespace {
-int64_t batch_of(const GuidanceBatch& conditioning, const DenoiseSettings& settings) {
+int64_t Kandinsky3Pipeline::pictures_of(const GuidanceBatch& conditioning, const DenoiseSettings& settings) {
   if (!conditioning.embeds.defined() || !conditioning.mask.defined())
     throw ConfigError("pipeline: expected prompt embeddings and their mask, got none");
   const int64_t rows = conditioning.embeds.size(0);
@@ -75,6 +74,8 @@ int64_t batch_of(const GuidanceBatch& conditioning, const DenoiseSettings& setti
                       " expects [negative, positive] rows (an even count), got " + std::to_string(rows));
   return settings.guided() ? rows / 2 : rows;
 }
+
+namespace {
 // A1111's composable diffusion (modules/sd_samplers_cfg_denoiser.py combine_denoised) in
 // Kandinsky 3's guidance form: uncond + (g+1) * sum_i w_i (cond_i - uncond); unguided, the
 // weighted mean of the conditions (their plain mean when the weights sum to 0).
@@ -164,7 +165,7 @@ torch::Tensor Kandinsky3Pipeline::text_to_latents(const GuidanceBatch& condition
                                                   const DenoiseSettings& settings, NoiseSource& noise,
                                                   const torch::Tensor& initial_latents,
                                                   const LatentStepCallback& on_step) {
-  const int64_t batch = batch_of(conditioning, settings);
+  const int64_t batch = pictures_of(conditioning, settings);
   const auto [latent_h, latent_w] =
       latent_size_for(height, width, movq_->config().downscale_factor(), unet_->config().levels());
   auto sampler = sampler_for(settings);
@@ -210,7 +211,7 @@ torch::Tensor Kandinsky3Img2ImgPipeline::image_to_latents(const torch::Tensor& i
                                                           const DenoiseSettings& settings, NoiseSource& noise,
                                                           const LatentStepCallback& on_step) {
   torch::NoGradGuard no_grad;
-  const int64_t batch = batch_of(conditioning, settings);
+  const int64_t batch = pictures_of(conditioning, settings);
   if (image.dim() != 4 || image.size(0) != batch || image.size(1) != movq_->config().in_channels)
     throw ConfigError("image-to-image: expected an image batch [" + std::to_string(batch) + ", " +
                       std::to_string(movq_->config().in_channels) + ", H, W], got " + c10::str(image.sizes()));

@@ -96,6 +96,10 @@ class Kandinsky3Pipeline {
                         const GuidanceBatch& conditioning, const DenoiseSettings& settings, NoiseSource& noise,
                         const LatentStepCallback& on_step, const StepHooks& hooks = {});
   torch::Tensor draw(NoiseSource& noise, at::IntArrayRef shape);
+  // The number of pictures `conditioning` makes: its rows [negative, positive] halved under
+  // guidance, else its rows; 1 for composable prompts (an unconditional row, when guided, and one
+  // row per part). Throws k3::ConfigError when the rows do not fit that.
+  static int64_t pictures_of(const GuidanceBatch& conditioning, const DenoiseSettings& settings);
   // make_sampler with the settings' eta/percentile; `default_percentile` when none is set.
   std::unique_ptr<Sampler> sampler_for(const DenoiseSettings& settings, double default_percentile = 0.99) const;
 

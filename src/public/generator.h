@@ -53,7 +53,7 @@ struct GenerationRequest {
   // Composable prompts: when not empty, these texts condition the image together, combined in
   // the guidance step as A1111's composable diffusion does: eps = uncond + (g+1) * sum_i w_i
   // (cond_i - uncond); without guidance, the weighted mean of the conditions. `prompt` is then
-  // ignored. Inpainting and outpainting use `prompt` alone.
+  // ignored. The same in every mode: text-to-image, image-to-image, inpainting, outpainting.
   std::vector<PromptWeight> composable;
   std::string negative_prompt;     // "" = no negative prompt (zero embeddings, as diffusers)
   int width = 1024;

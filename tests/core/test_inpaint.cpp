@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <iostream>
 
 namespace {
 
@@ -339,4 +340,61 @@ TEST_CASE("Generator loads a 9-channel model folder and paints with it", "[unit]
   CHECK(painted.height == side);
   const auto wider = generator->outpaint(text, 0, 0, side, 0, request);
   CHECK(wider.width == 2 * side);
+}
+
+namespace {
+// Mean absolute difference of two pictures, in 8-bit levels.
+double mean_difference(const ImageRGB8& a, const ImageRGB8& b) {
+  REQUIRE(a.pixels.size() == b.pixels.size());
+  double sum = 0;
+  for (size_t i = 0; i < a.pixels.size(); ++i) sum += std::abs(int(a.pixels[i]) - int(b.pixels[i]));
+  return sum / static_cast<double>(a.pixels.size());
+}
+}  // namespace
+
+TEST_CASE("composable prompts condition inpainting and outpainting as they do text-to-image", "[unit]") {
+  // Weights 1 and 0 are the first prompt alone up to the numerics of a larger UNet batch (three
+  // rows instead of two; text-to-image shows the same on this random tiny model), far closer to
+  // it than an even blend of the two prompts is. With the base model (a 4-channel UNet) and a
+  // 9-channel one under the original sampler (its null context for the unconditional row).
+  K3_REQUIRE_FIXTURES();
+  k3::test::TempDir dir("composable_inpaint");
+  k3::test::inpaint::write_inpainting_model_folder(dir.path, 11);
+  const int side = static_cast<int>(k3::test::fixture::model_geometry().image_side);
+  for (const bool nine_channels : {false, true}) {
+    GeneratorOptions options;
+    options.model_dir = nine_channels ? dir.path : tiny();
+    if (nine_channels) options.sampler = "original";
+    auto generator = Generator::load(options);
+    GenerationRequest fox;
+    fox.prompt = "a red fox";
+    fox.steps = 3;
+    fox.seed = 8;
+    fox.width = side;
+    fox.height = side;
+    const auto picture = generator->text_to_image(fox);
+    ImageRGB8 mask = picture;
+    std::fill(mask.pixels.begin(), mask.pixels.end(), 0);
+    std::fill(mask.pixels.begin(), mask.pixels.begin() + static_cast<size_t>(side / 2) * side * 3, 255);
+    GenerationRequest first_only = fox, even = fox, castle = fox;
+    first_only.composable = {{"a red fox", 1.0}, {"a castle on a hill", 0.0}};
+    even.composable = {{"a red fox", 0.5}, {"a castle on a hill", 0.5}};
+    castle.prompt = "a castle on a hill";
+    const auto inpainted = [&](const GenerationRequest& r) { return generator->inpaint(picture, mask, r); };
+    const auto outpainted = [&](const GenerationRequest& r) { return generator->outpaint(picture, side / 2, 0, side / 2, 0, r); };
+    const double t2i_same = mean_difference(generator->text_to_image(first_only), picture);
+    const double in_same = mean_difference(inpainted(first_only), inpainted(fox));
+    const double in_blend = mean_difference(inpainted(even), inpainted(fox));
+    const double in_blend_castle = mean_difference(inpainted(even), inpainted(castle));
+    const double out_same = mean_difference(outpainted(first_only), outpainted(fox));
+    const double out_blend = mean_difference(outpainted(even), outpainted(fox));
+    std::cout << (nine_channels ? "9" : "4") << "-channel UNet, mean difference in levels: weights 1 and 0 vs the "
+              << "first prompt alone " << t2i_same << " (text-to-image), " << in_same << " (inpaint), " << out_same
+              << " (outpaint); an even blend vs the first prompt " << in_blend << " (inpaint), " << out_blend
+              << " (outpaint), vs the second " << in_blend_castle << " (inpaint)\n";
+    INFO((nine_channels ? "9-channel UNet" : "4-channel UNet"));
+    CHECK(in_same < 0.25 * in_blend);
+    CHECK(out_same < 0.25 * out_blend);
+    CHECK(in_blend_castle > 4 * in_same);
+  }
 }
