@@ -120,6 +120,22 @@ double as_number(const std::string& key, const json& v) {
   if (v.is_string() && parse_number(v.get<std::string>(), d)) return d;
   throw ConfigError(key + ": expected a number, got " + v.dump());
 }
+// A whole-number setting: the number truncated as Deforum's int() does, refused (instead of an
+// undefined cast) when it lies outside what an int holds.
+int as_int(const std::string& key, const json& v) {
+  const double d = as_number(key, v);
+  if (!(d > -2147483649.0 && d < 2147483648.0))
+    throw ConfigError(key + ": expected a whole number from -2147483648 to 2147483647, got " + v.dump());
+  return static_cast<int>(d);
+}
+// A seed: -1 (random) for any negative value, else its low 32 bits, as A1111 keeps them.
+std::int64_t as_seed(const std::string& key, const json& v) {
+  const double d = as_number(key, v);
+  if (d < 0) return -1;
+  if (!(d < 9223372036854775808.0))
+    throw ConfigError(key + ": expected a seed below 2^63, got " + v.dump());
+  return static_cast<std::int64_t>(d) & 0xFFFFFFFFLL;
+}
 std::string as_string(const std::string& key, const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number()) return v.dump();
@@ -274,7 +290,7 @@ void import_output(Importer& im) {
   std::string engine = "None";
   if (auto* v = im.take("frame_interpolation_engine")) engine = as_string("frame_interpolation_engine", *v);
   int amount = 2;
-  if (auto* v = im.take("frame_interpolation_x_amount")) amount = static_cast<int>(as_number("frame_interpolation_x_amount", *v));
+  if (auto* v = im.take("frame_interpolation_x_amount")) amount = as_int("frame_interpolation_x_amount", *v);
   const bool on = engine != "None";
   if (on) {
     im.warn("frame_interpolation_engine", engine + " is not available: frames are interpolated by optical flow (DIS)");
@@ -318,10 +334,10 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     auto take = [&](const std::string& key) { return im.take(key); };
 
     // Image and run.
-    if (auto* v = take("W")) im.out["width"] = std::max(64, static_cast<int>(as_number("W", *v)) / 8 * 8);
-    if (auto* v = take("H")) im.out["height"] = std::max(64, static_cast<int>(as_number("H", *v)) / 8 * 8);
+    if (auto* v = take("W")) im.out["width"] = std::max(64, as_int("W", *v) / 8 * 8);
+    if (auto* v = take("H")) im.out["height"] = std::max(64, as_int("H", *v) / 8 * 8);
     if (auto* v = take("fps")) im.out["fps"] = as_number("fps", *v);
-    if (auto* v = take("max_frames")) im.out["frames"] = std::max(1, static_cast<int>(as_number("max_frames", *v)));
+    if (auto* v = take("max_frames")) im.out["frames"] = std::max(1, as_int("max_frames", *v));
     if (auto* v = take("batch_name")) im.out["name"] = as_string("batch_name", *v);
     if (auto* v = take("animation_mode")) {
       std::string mode = as_string("animation_mode", *v);
@@ -329,9 +345,9 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
       else im.warn("animation_mode", "mode \"" + mode + "\" is not supported (2D, 3D, None, Interpolation): rendering as 2D"), im.out["animation_mode"] = "2D";
     }
     json& seed = im.out["seed"];
-    if (auto* v = take("seed")) seed["seed"] = static_cast<std::int64_t>(as_number("seed", *v)) < 0 ? -1 : static_cast<std::int64_t>(as_number("seed", *v)) & 0xFFFFFFFFLL;
+    if (auto* v = take("seed")) seed["seed"] = as_seed("seed", *v);
     if (auto* v = take("seed_behavior")) seed["behavior"] = as_string("seed_behavior", *v);
-    if (auto* v = take("seed_iter_N")) seed["iter_n"] = std::max(1, static_cast<int>(as_number("seed_iter_N", *v)));
+    if (auto* v = take("seed_iter_N")) seed["iter_n"] = std::max(1, as_int("seed_iter_N", *v));
 
     // Steps: the schedule when enabled, else the plain value.
     bool steps_scheduled = false;
@@ -373,7 +389,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
       if (t == "uniform" || t == "perlin") im.generation()["noise_type"] = t;
       else im.warn("noise_type", "noise type \"" + t + "\" is not supported (uniform, perlin)");
     }
-    if (auto* v = take("perlin_octaves")) im.generation()["perlin_octaves"] = std::clamp(static_cast<int>(as_number("perlin_octaves", *v)), 1, 7);
+    if (auto* v = take("perlin_octaves")) im.generation()["perlin_octaves"] = std::clamp(as_int("perlin_octaves", *v), 1, 7);
     if (auto* v = take("perlin_persistence")) im.generation()["perlin_persistence"] = std::clamp(as_number("perlin_persistence", *v), 0.0, 1.0);
     im.only_value("perlin_w", 8, "the Perlin base resolution is fixed at 8 cells");
     im.only_value("perlin_h", 8, "the Perlin base resolution is fixed at 8 cells");
@@ -384,7 +400,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     }
     im.only_value("legacy_colormatch", false, "the output is always colour-matched after generation too");
     im.only_value("color_force_grayscale", false, "grayscale output is not implemented");
-    if (auto* v = take("diffusion_cadence")) im.generation()["cadence"] = std::clamp(static_cast<int>(as_number("diffusion_cadence", *v)), 1, 50);
+    if (auto* v = take("diffusion_cadence")) im.generation()["cadence"] = std::clamp(as_int("diffusion_cadence", *v), 1, 50);
     im.only_value("optical_flow_cadence", "None", "optical-flow tweens are not implemented");
     im.only_value("optical_flow_redo_generation", "None", "optical-flow redo is not implemented");
     im.only_value("diffusion_redo", "0", "redo generations are not implemented");

@@ -171,6 +171,27 @@ TEST_CASE("a supported key with a value of the wrong type names the key", "[unit
   }
 }
 
+TEST_CASE("whole numbers beyond an int and huge seeds are refused by key, not cast", "[unit][render]") {
+  // Found by fuzz_deforum_import: "H": 6.4e+100 was cast to int (undefined behaviour).
+  for (const auto& [key, value] : std::vector<std::pair<std::string, json>>{
+           {"H", 6.4e100}, {"W", "-1e12"}, {"max_frames", 3e9}, {"seed_iter_N", 1e300}, {"perlin_octaves", -3e9},
+           {"diffusion_cadence", 2147483648.0}, {"frame_interpolation_x_amount", 1e19}, {"seed", 1e30}}) {
+    json bad = {{key, value}};
+    try {
+      import_deforum_settings(bad, "huge.txt");
+      FAIL("no error for " << key);
+    } catch (const k3::ConfigError& e) {
+      INFO(e.what());
+      CHECK_THAT(std::string(e.what()), Catch::StartsWith("huge.txt: " + key + ": expected"));
+    }
+  }
+  // In range, as before: a negative seed is random, others keep their low 32 bits.
+  CHECK(import_deforum_settings(json{{"seed", -5}}, "ok.txt").preset["seed"]["seed"] == -1);
+  CHECK(import_deforum_settings(json{{"seed", 4294967298.0}}, "ok.txt").preset["seed"]["seed"] == 2);
+  // Within an int but beyond a preset's sizes: the preset check names the setting.
+  CHECK_THROWS_WITH(import_deforum_settings(json{{"H", 2147483647.0}}, "big.txt"), Catch::Contains("height"));
+}
+
 namespace {
 std::set<std::string> warned_keys(const DeforumImport& result) {
   std::set<std::string> keys;
