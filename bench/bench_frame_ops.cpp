@@ -23,6 +23,7 @@
 #include "animation/ops/image_convert.h"
 #include "animation/ops/init_chain.h"
 #include "animation/ops/noise.h"
+#include "animation/ops/optical_flow.h"
 #include "animation/ops/perspective_flip.h"
 #include "animation/ops/warp_2d.h"
 #include "animation/ops/warp_3d.h"
@@ -146,6 +147,16 @@ int main(int argc, char** argv) {
   if (wanted("match_colors LAB float binned 16384")) {
     const ColorTemplate tmpl = make_color_template(reference, ColorSpace::LAB, ColorDepth::Float);
     run("match_colors LAB float binned 16384", repetitions, [&](int) { cv::Mat m = match_colors(frame, tmpl, 1.0, HistogramMatchOptions{16384}); });
+  }
+  // Optical-flow cadence: once per segment the flow between two diffused frames (here a frame
+  // and its 2D warp), then per tween a move of each buffer along it.
+  const cv::Mat moved_frame = warp_2d(frame, w2, bilinear);
+  run("flow_between DIS Medium (once per cadence segment)", repetitions, [&](int) { cv::Mat f = flow_between(frame, moved_frame, FlowMethod::DisMedium); });
+  run("flow_between DIS Fine", repetitions, [&](int) { cv::Mat f = flow_between(frame, moved_frame, FlowMethod::DisFine); });
+  run("flow_between Farneback", repetitions, [&](int) { cv::Mat f = flow_between(frame, moved_frame, FlowMethod::Farneback); });
+  if (wanted("move_along_flow (per tween and buffer)")) {
+    const cv::Mat flow = flow_between(frame, moved_frame, FlowMethod::DisMedium);
+    run("move_along_flow (per tween and buffer)", repetitions, [&](int) { cv::Mat m = move_along_flow(frame, flow, 1.0); });
   }
   run("rgb_to_space LAB (float)", repetitions, [&](int) { cv::Mat m = rgb_to_space(frame, ColorSpace::LAB); });
   run("apply_contrast", repetitions, [&](int) { cv::Mat m = apply_contrast(frame, 1.02); });

@@ -17,8 +17,15 @@ LOG="${OUT:-/tmp}/log"
   ./build-gpu/bench/bench_core_unet --cuda --latent 64,128 --repeats 10
   ./build-gpu/bench/bench_pipeline_full --device cuda --sizes 1024 --offload none --prompts 1 --frame-steps 25
 } 2>&1 | tee "$LOG"
-# The benchmark's crash at exit on CUDA (seen since the first GPU session): a backtrace.
-if command -v cuda-gdb >/dev/null; then
-  cuda-gdb -batch -ex run -ex bt --args ./build-gpu/bench/bench_pipeline_full --device cuda --sizes 256 --prompts 1 \
-    2>&1 | grep -v '^\[New Thread\|^\[Thread' | tail -40 | tee -a "$LOG"
+# The benchmark's crash at exit on CUDA (seen since the first GPU session, a jump to address 0):
+# a backtrace, and where the jump came from (the return address on the stack). The exports of
+# gpu-configure.sh were made inside the pipeline's subshell above, so they are repeated here.
+[ -d gpu-deps/shared/fixtures ] && export K3_FIXTURES="${K3_FIXTURES:-$PWD/gpu-deps/shared/fixtures}"
+[ -d gpu-deps/usr ] && export LD_LIBRARY_PATH="$PWD/gpu-deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+GDB=$(command -v cuda-gdb || command -v gdb || true)
+if [ -n "$GDB" ]; then
+  "$GDB" -batch -ex 'set pagination off' -ex run -ex bt -ex 'info symbol *(void**)$sp' \
+    -ex 'info symbol *((void**)$sp + 1)' -ex 'thread apply all bt 6' \
+    --args ./build-gpu/bench/bench_pipeline_full --device cuda --sizes 256 --prompts 1 \
+    2>&1 | grep -v '^\[New Thread\|^\[Thread' | tail -60 | tee -a "$LOG"
 fi

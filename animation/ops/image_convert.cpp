@@ -21,6 +21,11 @@ void require_float_rgb(const cv::Mat& image, const char* what) {
     throw ConfigError(std::string(what) + ": expected a non-empty CV_32FC3 image, got " + describe(image));
 }
 
+void require_warpable(const cv::Mat& image, const char* what) {
+  if (image.empty() || (image.type() != CV_32FC3 && image.type() != CV_32FC2))
+    throw ConfigError(std::string(what) + ": expected a non-empty CV_32FC3 frame or CV_32FC2 flow, got " + describe(image));
+}
+
 cv::Mat to_float_rgb(const cv::Mat& u8) {
   if (u8.empty() || u8.type() != CV_8UC3)
     throw ConfigError("to_float_rgb: expected a non-empty CV_8UC3 image, got " + describe(u8));

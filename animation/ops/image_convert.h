@@ -21,5 +21,8 @@ ImageRGB8 to_image_rgb8(const cv::Mat& image);
 // Throws k3::ConfigError("<what>: expected a CV_32FC3 image, got ...") unless `image` is a
 // non-empty float RGB image. Every operation in k3::ops calls it on its input.
 void require_float_rgb(const cv::Mat& image, const char* what);
+// The same for the warps, which also move Deforum's optical-flow cadence flows: a CV_32FC3 frame
+// or a CV_32FC2 flow.
+void require_warpable(const cv::Mat& image, const char* what);
 
 }  // namespace k3::ops

@@ -104,7 +104,7 @@ cv::Matx33d perspective_flip_matrix(cv::Size size, const PerspectiveFlip& flip) 
 }
 
 cv::Mat perspective_flip(const cv::Mat& image, const PerspectiveFlip& flip, const SamplingOptions& sampling) {
-  require_float_rgb(image, "perspective_flip");
+  require_warpable(image, "perspective_flip");
   return warp_by_homography(image, perspective_flip_matrix(image.size(), flip), sampling);
 }
 

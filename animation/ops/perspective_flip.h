@@ -25,7 +25,7 @@ struct PerspectiveFlip {
 // Throws k3::ConfigError when fv is outside (0, 180) or the size is empty.
 cv::Matx33d perspective_flip_matrix(cv::Size size, const PerspectiveFlip& flip);
 
-// Warps a CV_32FC3 image by the flip alone (what Deforum's 3D mode does before the 3D warp).
+// Warps a CV_32FC3 image (or a CV_32FC2 flow) by the flip alone (what Deforum's 3D mode does before the 3D warp).
 cv::Mat perspective_flip(const cv::Mat& image, const PerspectiveFlip& flip, const SamplingOptions& sampling);
 
 }  // namespace k3::ops

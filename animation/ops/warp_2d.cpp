@@ -29,7 +29,7 @@ cv::Matx33d warp_2d_matrix(cv::Size size, const Warp2D& warp) {
 }
 
 cv::Mat warp_2d(const cv::Mat& image, const Warp2D& warp, const SamplingOptions& sampling) {
-  require_float_rgb(image, "warp_2d");
+  require_warpable(image, "warp_2d");
   return warp_by_homography(image, warp_2d_matrix(image.size(), warp), sampling);
 }
 

@@ -28,7 +28,7 @@ struct Warp2D {
 // R = cv2.getRotationMatrix2D((W*cx, H*cy), angle, zoom), T = translate(tx, ty), M = R * T.
 cv::Matx33d warp_2d_matrix(cv::Size size, const Warp2D& warp);
 
-// Warps a CV_32FC3 RGB image; same size out. Throws k3::ConfigError on a bad image or zoom <= 0.
+// Warps a CV_32FC3 RGB image (or a CV_32FC2 flow); same size and type out. Throws k3::ConfigError on a bad image or zoom <= 0.
 cv::Mat warp_2d(const cv::Mat& image, const Warp2D& warp, const SamplingOptions& sampling);
 
 }  // namespace k3::ops

@@ -121,12 +121,12 @@ void warp_3d_maps(cv::Size size, const cv::Mat& depth, const Warp3D& warp, cv::M
 }
 
 cv::Mat warp_3d(const cv::Mat& image, const cv::Mat& depth, const Warp3D& warp, const SamplingOptions& sampling) {
-  require_float_rgb(image, "warp_3d");
+  require_warpable(image, "warp_3d");
   const MapRow map_row = map_row_for(image.size(), depth, warp);
   // Maps and remap one block of rows at a time: the block's maps stay in cache (and are never
   // stored whole), and each block's output rows are written once.
   thread_local cv::Mat cache;
-  cv::Mat out = recycled(cache, image.size(), CV_32FC3);
+  cv::Mat out = recycled(cache, image.size(), image.type());
   const int interpolation = to_cv_interpolation(sampling.interpolation), border = to_cv_border(sampling.border);
   const bool clamp = interpolation_overshoots(sampling.interpolation);
   cv::parallel_for_(
@@ -135,7 +135,7 @@ cv::Mat warp_3d(const cv::Mat& image, const cv::Mat& depth, const Warp3D& warp, 
         cv::Mat map_x(rows.size(), image.cols, CV_32FC1), map_y(rows.size(), image.cols, CV_32FC1);
         fill_maps(map_row, depth, rows.start, rows.end, map_x, map_y);
         cv::Mat block = out.rowRange(rows.start, rows.end);
-        if (interpolation == cv::INTER_LINEAR)
+        if (interpolation == cv::INTER_LINEAR && image.type() == CV_32FC3)
           remap_bilinear_rgb(image, block, map_x, map_y, border);  // the same values, faster
         else
           cv::remap(image, block, map_x, map_y, interpolation, border, cv::Scalar::all(0));

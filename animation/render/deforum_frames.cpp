@@ -4,6 +4,7 @@
 // state is journaled after every frame instead of being guessed from files on resume (1.16).
 #include "animation/render/deforum_frames.h"
 
+#include "animation/render/cadence_flow.h"
 #include "animation/render/depth_provider.h"
 #include "animation/render/first_frame.h"
 #include "animation/render/frame_ops.h"
@@ -23,6 +24,7 @@ class DeforumFrames final : public FrameMaker {
   DeforumFrames(const DeforumInputs& in, const RunState& state, const std::string& run_dir)
       : in_(in),
         frame_ops_(in.settings),
+        cadence_flow_(in.settings),
         seeds_(in.settings.seed.behavior, in.settings.seed.seed, in.settings.seed.iter_n,
                [this](int frame) { return in_.params[static_cast<std::size_t>(frame)].seed_schedule; }) {
     const RenderSettings& s = in.settings;
@@ -96,12 +98,14 @@ class DeforumFrames final : public FrameMaker {
     // A buffer that takes no part in the blend (weight 1) is not worth a depth prediction.
     const bool prev_moves = state.turbo_prev && j > state.turbo_prev->index && !(frame_ops_.uses_depth() && weight >= 1.0);
     const bool next_moves = j > state.turbo_next->index;
+    if (j % cadence_ == 0) cadence_flow_.start_segment(state, params);
     cv::Mat tween_depth;
     const bool tween_has_depth = (prev_moves || next_moves) && frame_ops_.uses_depth();
     if (tween_has_depth) tween_depth = frame_ops_.depth_for(state.turbo_next->image, j);
     const cv::Mat* shared_depth = tween_has_depth ? &tween_depth : nullptr;
     if (prev_moves) state.turbo_prev = CadenceBuffer{frame_ops_.warp(state.turbo_prev->image, params, j, shared_depth), j};
     if (next_moves) state.turbo_next = CadenceBuffer{frame_ops_.warp(state.turbo_next->image, params, j, shared_depth), j};
+    cadence_flow_.follow(state, frame_ops_, params, j, weight, prev_moves, next_moves, shared_depth);
     // save_depth_maps: a tween's own depth; a diffused frame's depth predicted on its output.
     if (depth_maps_) {
       if (!tween_has_depth) frame_ops_.depth_for(state.turbo_next->image, j);
@@ -115,6 +119,7 @@ class DeforumFrames final : public FrameMaker {
 
   const DeforumInputs in_;
   FrameOperations frame_ops_;
+  CadenceFlow cadence_flow_;
   SeedSequence seeds_;
   std::optional<DepthMapWriter> depth_maps_;
   bool interpolation_ = false;

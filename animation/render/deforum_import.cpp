@@ -401,7 +401,16 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     im.only_value("legacy_colormatch", false, "the output is always colour-matched after generation too");
     im.only_value("color_force_grayscale", false, "grayscale output is not implemented");
     if (auto* v = take("diffusion_cadence")) im.generation()["cadence"] = std::clamp(as_int("diffusion_cadence", *v), 1, 50);
-    im.only_value("optical_flow_cadence", "None", "optical-flow tweens are not implemented");
+    if (auto* v = take("optical_flow_cadence")) {
+      const std::string method = as_string("optical_flow_cadence", *v);
+      const auto& names = setting_names<OpticalFlowCadence>();
+      if (std::find(names.begin(), names.end(), method) != names.end()) {
+        im.generation()["optical_flow_cadence"] = method;
+      } else {
+        im.warn("optical_flow_cadence", "\"" + method + "\" is not available (it needs a network): using \"DIS Fine\"");
+        im.generation()["optical_flow_cadence"] = "DIS Fine";
+      }
+    }
     im.only_value("optical_flow_redo_generation", "None", "optical-flow redo is not implemented");
     im.only_value("diffusion_redo", "0", "redo generations are not implemented");
 

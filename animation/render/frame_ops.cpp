@@ -37,6 +37,7 @@ struct FrameOperations::Impl {
   std::unique_ptr<ops::DepthSource> depth;
   std::unique_ptr<FrameMotion> motion;
   bool uses_depth = false;
+  bool three_d = false;
   std::optional<ops::ColorReference> reference;
   bool rolling_reference = false;
   int reference_every = 1;
@@ -56,6 +57,7 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   impl_->depth = make_depth_source(s, impl_->warnings);
   impl_->motion = make_frame_motion(s, *impl_->depth);
   impl_->uses_depth = s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != DepthSource::None;
+  impl_->three_d = s.animation_mode == AnimationMode::ThreeD;
 }
 
 FrameOperations::~FrameOperations() = default;
@@ -70,6 +72,16 @@ const cv::Mat& FrameOperations::last_raw_depth() const { return impl_->depth->la
 
 cv::Mat FrameOperations::warp(const cv::Mat& image, const FrameParams& p, int frame_index, const cv::Mat* given_depth) {
   return impl_->motion->warp(image, p, frame_index, given_depth);
+}
+
+cv::Mat FrameOperations::warp_flow(const cv::Mat& flow, const FrameParams& p, int frame_index, const cv::Mat* depth) {
+  static const cv::Mat flat;
+  cv::Mat moved = impl_->motion->warp(flow, p, frame_index, depth ? depth : &flat);
+  if (impl_->three_d) {
+    cv::max(moved, 0.0, moved);
+    cv::min(moved, 255.0, moved);
+  }
+  return moved;
 }
 
 cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& p, std::uint64_t seed) {

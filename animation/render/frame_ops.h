@@ -24,6 +24,11 @@ class FrameOperations {
   // The motion of frame `frame_index` applied to `image` (CV_32FC3 RGB): 2D, 3D or none. The 3D
   // warp uses `depth` (world z from depth_for) when given, else predicts it on `image`.
   cv::Mat warp(const cv::Mat& image, const FrameParams& params, int frame_index, const cv::Mat* depth = nullptr);
+  // A relative flow (CV_32FC2, optical-flow cadence) moved by frame `frame_index`'s motion as
+  // Deforum moves it: as an image, with the given depth (none: flat); in 3D clamped to [0,255]
+  // afterwards, as Deforum's grid-sample warp clamps every image (so that a flow keeps only its
+  // non-negative components there).
+  cv::Mat warp_flow(const cv::Mat& flow, const FrameParams& params, int frame_index, const cv::Mat* depth);
   // What the operations' own components found worth saying (a depth model's unread config keys).
   const std::vector<std::string>& warnings() const;
   // True in 3D mode with a depth source other than flat.

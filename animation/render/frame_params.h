@@ -27,6 +27,7 @@ struct FrameParams {
   double denoise = 0.35, guidance = 3;
   int steps = 25;
   double noise = 0, contrast = 1;
+  double cadence_flow_factor = 1;
   int blur_kernel = 5;
   double blur_sigma = 1, blur_amount = 0, blur_threshold = 0;
   double seed_schedule = -1;

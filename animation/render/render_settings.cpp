@@ -105,6 +105,7 @@ void read_generation(JsonReader& r, RenderSettings& s, const std::string& base_d
   if (g.color_reference == ColorReference::Image && g.color_coherence_image.empty())
     r.problem("color_coherence_image", "expected a reference image file because color_reference is \"image\", got none");
   r.read("cadence", g.cadence, 1, 50);
+  read_enum(r, "optical_flow_cadence", g.optical_flow_cadence);
   r.read("init_denoise", g.init_denoise, 0.0, 1.0);
 }
 
@@ -359,6 +360,10 @@ template <> const std::vector<std::string>& setting_names<StoryTransition>() {
   static const std::vector<std::string> names = {"linear", "step"};
   return names;
 }
+template <> const std::vector<std::string>& setting_names<OpticalFlowCadence>() {
+  static const std::vector<std::string> names = {"None", "DIS Medium", "DIS Fine", "Farneback"};  // Deforum's (no RAFT)
+  return names;
+}
 template <> const std::vector<std::string>& setting_names<sched::Interpolation>() {
   static const std::vector<std::string> names = {"linear", "step", "cubic"};  // no Bezier in presets
   return names;
@@ -400,7 +405,8 @@ json to_json(const RenderSettings& s) {
         {"color_coherence", setting_name(g.color_coherence)}, {"color_coherence_image", g.color_coherence_image},
         {"color_reference", setting_name(g.color_reference)}, {"color_reference_every", g.color_reference_every},
         {"color_strength", g.color_strength},
-        {"cadence", g.cadence}, {"init_denoise", g.init_denoise}}},
+        {"cadence", g.cadence}, {"optical_flow_cadence", setting_name(g.optical_flow_cadence)},
+        {"init_denoise", g.init_denoise}}},
       {"seed", {{"seed", s.seed.seed}, {"behavior", setting_name(s.seed.behavior)}, {"iter_n", s.seed.iter_n}}},
       {"model", {{"dir", s.model.dir}, {"device", s.model.device}, {"dtype", s.model.dtype}, {"variant", s.model.variant}, {"sampler", s.model.sampler}, {"offload", s.model.offload}}},
       {"zoom",

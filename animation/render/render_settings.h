@@ -30,6 +30,7 @@ enum class ColorReference { FirstFrame, Previous, Image };         // first_fram
 enum class ZoomDirection { Out, In };                              // out, in
 enum class StoryMotionMode { TwoD, ThreeD };                       // 2D, 3D
 enum class StoryTransition { Linear, Step };                       // linear, step
+enum class OpticalFlowCadence { None, DisMedium, DisFine, Farneback };  // None, DIS Medium, DIS Fine, Farneback
 
 // The spellings of an enum setting in presets, settings.json and messages, in the enum's order
 // (defined for each enum above, AnimationMode, SeedBehavior and the keyframe interpolation, whose
@@ -48,6 +49,7 @@ template <> const std::vector<std::string>& setting_names<ColorReference>();
 template <> const std::vector<std::string>& setting_names<ZoomDirection>();
 template <> const std::vector<std::string>& setting_names<StoryMotionMode>();
 template <> const std::vector<std::string>& setting_names<StoryTransition>();
+template <> const std::vector<std::string>& setting_names<OpticalFlowCadence>();
 template <> const std::vector<std::string>& setting_names<sched::Interpolation>();
 
 struct MotionSettings {
@@ -108,6 +110,10 @@ struct GenerationSettings {
   int color_reference_every = 1;
   double color_strength = 1.0;
   int cadence = 1;                      // diffuse every C-th frame, tween the rest
+  // Deforum's optical-flow cadence: the tweens also follow the flow between the two diffused
+  // frames they blend, scaled per frame by cadence_flow_factor.
+  OpticalFlowCadence optical_flow_cadence = OpticalFlowCadence::None;
+  std::string cadence_flow_factor = "0:(1)";
   double init_denoise = 0.65;           // frame 0 from an init image: fraction re-run (1 = ignore init)
 };
 

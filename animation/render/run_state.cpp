@@ -20,9 +20,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-// Version 3 added zoom_keyframes_done (zoom clips kept a journal of their own before); version 2
-// journals read as having made no zoom keyframe.
-constexpr int kJournalVersion = 3;
+// Version 4 added the cadence_flow buffer (optical-flow cadence), version 3 zoom_keyframes_done
+// (zoom clips kept a journal of their own before); version 2 journals read as having made no zoom
+// keyframe, older ones as having no flow.
+constexpr int kJournalVersion = 4;
 constexpr int kOldestJournalVersion = 2;
 constexpr const char* kMagic = "K3JOURNAL";
 // The JSON part holds a few integers: anything longer is not a journal of ours.
@@ -40,6 +41,7 @@ std::string journal_bytes(const RunState& state) {
   if (state.turbo_prev) buffers.push_back(buffer_entry("turbo_prev", state.turbo_prev->index, images, state.turbo_prev->image));
   if (state.turbo_next) buffers.push_back(buffer_entry("turbo_next", state.turbo_next->index, images, state.turbo_next->image));
   if (!state.color_reference.empty()) buffers.push_back(buffer_entry("color_reference", -1, images, state.color_reference));
+  if (!state.cadence_flow.empty()) buffers.push_back(buffer_entry("cadence_flow", -1, images, state.cadence_flow));
   json header = {
       {"version", kJournalVersion},
       {"next_frame", state.next_frame},
@@ -90,7 +92,8 @@ RunState parse_journal(const std::string& bytes, const std::string& where) {
       if (name == "color_reference") state.color_reference = image;
       else if (name == "turbo_prev") state.turbo_prev = CadenceBuffer{image, entry.at("index").get<int>()};
       else if (name == "turbo_next") state.turbo_next = CadenceBuffer{image, entry.at("index").get<int>()};
-      else throw FileError(where + ": expected buffers turbo_prev, turbo_next or color_reference, got \"" + name + "\"");
+      else if (name == "cadence_flow" && image.type() == CV_32FC2) state.cadence_flow = image;
+      else throw FileError(where + ": expected buffers turbo_prev, turbo_next, color_reference or cadence_flow (CV_32FC2), got \"" + name + "\"");
     }
     if (pos != bytes.size())
       throw FileError(where + ": expected " + std::to_string(pos) + " bytes, got " + std::to_string(bytes.size()));

@@ -28,6 +28,9 @@ struct RunState {
   std::optional<CadenceBuffer> turbo_prev;
   std::optional<CadenceBuffer> turbo_next;
   cv::Mat color_reference;            // empty until captured
+  // Optical-flow cadence: the flow the current segment's tweens follow (CV_32FC2), empty when
+  // none (no flow cadence, or a segment without a previous diffused frame).
+  cv::Mat cadence_flow;
   std::uint64_t last_seed = 0;        // seed of the last diffused frame (reported)
   // Zoom clips: keyframes made and kept in state/ (the seed above is then the keyframes' own
   // sequence, which the frames that follow do not use).

@@ -44,6 +44,8 @@ std::vector<ScheduleField> make_table() {
                     1000.0, [](FrameParams& f, double v) { f.steps = static_cast<int>(std::lround(v)); }, nullptr, false},
       K3_SCHEDULE(generation, "generation", noise, 0.0, 1.0, noise, "noise_schedule", false),
       K3_SCHEDULE(generation, "generation", contrast, 0.0, 10.0, contrast, "contrast_schedule", false),
+      K3_SCHEDULE(generation, "generation", cadence_flow_factor, -100.0, 100.0, cadence_flow_factor,
+                  "cadence_flow_factor_schedule", false),
       // The unsharp-mask kernel must be odd (cv::GaussianBlur): rounded up as Deforum users expect.
       ScheduleField{"generation.anti_blur", "kernel",
                     [](RenderSettings& s) -> std::string& { return s.generation.anti_blur.kernel; }, 1.0, 99.0,

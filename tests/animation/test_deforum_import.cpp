@@ -171,6 +171,21 @@ TEST_CASE("a supported key with a value of the wrong type names the key", "[unit
   }
 }
 
+TEST_CASE("optical-flow cadence imports with its method and factor schedule, RAFT as DIS Fine with a warning", "[unit][render]") {
+  for (const std::string method : {"DIS Medium", "DIS Fine", "Farneback", "None"}) {
+    const auto result = import_deforum_settings(
+        json{{"optical_flow_cadence", method}, {"cadence_flow_factor_schedule", "0: (1), 10: (2)"}}, "flow.txt");
+    CHECK(result.preset["generation"]["optical_flow_cadence"] == method);
+    CHECK(result.preset["generation"]["cadence_flow_factor"] == "0: (1), 10: (2)");
+    for (const auto& w : result.warnings) CHECK(w.key != "optical_flow_cadence");
+  }
+  const auto raft = import_deforum_settings(json{{"optical_flow_cadence", "RAFT"}}, "flow.txt");
+  CHECK(raft.preset["generation"]["optical_flow_cadence"] == "DIS Fine");
+  bool warned = false;
+  for (const auto& w : raft.warnings) warned = warned || (w.key == "optical_flow_cadence" && w.reason.find("RAFT") != std::string::npos);
+  CHECK(warned);
+}
+
 TEST_CASE("whole numbers beyond an int and huge seeds are refused by key, not cast", "[unit][render]") {
   // Found by fuzz_deforum_import: "H": 6.4e+100 was cast to int (undefined behaviour).
   for (const auto& [key, value] : std::vector<std::pair<std::string, json>>{
