@@ -29,7 +29,8 @@ std::vector<double> numbers(const FrameParams& f) {
   return {f.angle, f.zoom, f.translation_x, f.translation_y, f.translation_z, f.transform_center_x, f.transform_center_y,
           f.rotation_3d_x, f.rotation_3d_y, f.rotation_3d_z, f.flip_theta, f.flip_phi, f.flip_gamma, f.flip_fv, f.fov,
           f.near, f.far, f.denoise, f.guidance, static_cast<double>(f.steps), f.noise, f.contrast,
-          static_cast<double>(f.blur_kernel), f.blur_sigma, f.blur_amount, f.blur_threshold, f.seed_schedule};
+          static_cast<double>(f.blur_kernel), f.blur_sigma, f.blur_amount, f.blur_threshold, f.seed_schedule,
+          f.cadence_flow_factor};
 }
 
 }  // namespace
