@@ -354,7 +354,7 @@ double mean_difference(const ImageRGB8& a, const ImageRGB8& b) {
 
 TEST_CASE("composable prompts condition inpainting and outpainting as they do text-to-image", "[unit]") {
   // Weights 1 and 0 are the first prompt alone up to the numerics of a larger UNet batch (three
-  // rows instead of two; text-to-image shows the same on this random tiny model), far closer to
+  // rows instead of two; text-to-image shows the same on these random tiny models), far closer to
   // it than an even blend of the two prompts is. With the base model (a 4-channel UNet) and a
   // 9-channel one under the original sampler (its null context for the unconditional row).
   K3_REQUIRE_FIXTURES();
@@ -393,8 +393,10 @@ TEST_CASE("composable prompts condition inpainting and outpainting as they do te
               << " (outpaint); an even blend vs the first prompt " << in_blend << " (inpaint), " << out_blend
               << " (outpaint), vs the second " << in_blend_castle << " (inpaint)\n";
     INFO((nine_channels ? "9-channel UNet" : "4-channel UNet"));
-    CHECK(in_same < 0.25 * in_blend);
-    CHECK(out_same < 0.25 * out_blend);
-    CHECK(in_blend_castle > 4 * in_same);
+    // (Half: fixture set B's random 4-channel model turns the larger batch's rounding into 2-3
+    // levels on average even in text-to-image; an ignored composable prompt gives a blend of 0.)
+    CHECK(in_same < 0.5 * in_blend);
+    CHECK(out_same < 0.5 * out_blend);
+    CHECK(in_blend_castle > 2 * in_same);
   }
 }
