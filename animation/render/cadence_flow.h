@@ -20,7 +20,7 @@ class CadenceFlow {
   // False without optical_flow_cadence, without cadence, or outside the 2D and 3D modes.
   bool enabled() const { return method_.has_value(); }
 
-  // At the first frame of a segment (its tween weight 1/C), before the buffers move: the flow
+  // At the first frame of a segment (the frame just diffused), before the buffers move: the flow
   // from turbo_prev to turbo_next, halved, kept in state.cadence_flow, and turbo_next moved back
   // along it. Nothing (and no flow for the segment) without turbo_prev or when the segment's
   // frame is diffused from scratch (denoise 1: Deforum's strength 0).

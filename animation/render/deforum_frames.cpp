@@ -98,7 +98,8 @@ class DeforumFrames final : public FrameMaker {
     // A buffer that takes no part in the blend (weight 1) is not worth a depth prediction.
     const bool prev_moves = state.turbo_prev && j > state.turbo_prev->index && !(frame_ops_.uses_depth() && weight >= 1.0);
     const bool next_moves = j > state.turbo_next->index;
-    if (j % cadence_ == 0) cadence_flow_.start_segment(state, params);
+    // A frame diffused just now (every C-th, or a keyframe image's) starts a segment of tweens.
+    if (state.turbo_next->index == j) cadence_flow_.start_segment(state, params);
     cv::Mat tween_depth;
     const bool tween_has_depth = (prev_moves || next_moves) && frame_ops_.uses_depth();
     if (tween_has_depth) tween_depth = frame_ops_.depth_for(state.turbo_next->image, j);

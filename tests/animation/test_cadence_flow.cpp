@@ -9,6 +9,7 @@
 #include "tests/support/test_support.h"
 
 #include <catch2/catch.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include <string>
 
@@ -55,6 +56,28 @@ TEST_CASE("optical-flow cadence moves the tweens along the flow and resumes mid-
         CHECK(k3::test::read_file(whole.frame_path(i)) == k3::test::read_file(parts.frame_path(i)));
       }
     }
+  }
+}
+
+TEST_CASE("a keyframe image starts a segment without flow, not with the previous segment's", "[unit][render]") {
+  // Frame 4 (not a multiple of the cadence 3) starts afresh from an image: no previous diffused
+  // frame to measure a flow from, so frames 4 and 5 are those of a render without flow cadence.
+  auto backend = make_preview_backend();
+  k3::test::TempDir dir("cadence-flow-keyframe");
+  cv::Mat picture(64, 96, CV_8UC3);
+  cv::randu(picture, 0, 255);
+  const std::string image = dir / "key.png";
+  REQUIRE(cv::imwrite(image, picture));
+  RenderSettings with_flow = flow_preset("2D", "DIS Medium"), without = flow_preset("2D", "None");
+  with_flow.keyframe_images[4] = image;
+  without.keyframe_images[4] = image;
+  Render::start(with_flow, dir / "flow", "test").run(*backend);
+  Render::start(without, dir / "plain", "test").run(*backend);
+  RunFolder flow = RunFolder::open(dir / "flow"), plain = RunFolder::open(dir / "plain");
+  CHECK(k3::test::read_file(flow.frame_path(3)) != k3::test::read_file(plain.frame_path(3)));  // segment 3 had a flow
+  for (int i : {4, 5}) {
+    INFO("frame " << i);
+    CHECK(k3::test::read_file(flow.frame_path(i)) == k3::test::read_file(plain.frame_path(i)));
   }
 }
 
