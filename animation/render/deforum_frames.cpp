@@ -83,7 +83,7 @@ class DeforumFrames final : public FrameMaker {
       const CadenceBuffer& previous = *state.turbo_next;  // the last diffused frame, warped up to j-1
       cv::Mat warped = frame_ops_.warp(previous.image, params, j);
       cv::Mat init = frame_ops_.prepare_init(warped, params, request.seed);
-      output = quantize_to_8bit(frame_ops_.match_output(c.backend.next_frame(init, request, c.on_step)));
+      output = quantize_to_8bit(frame_ops_.match_diffused(c.backend.next_frame(init, request, c.on_step)));
     }
     state.turbo_prev = state.turbo_next;
     state.turbo_next = CadenceBuffer{output, j};

@@ -398,7 +398,10 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
       std::string path = as_string("color_coherence_image_path", *v);
       if (im.generation()["color_coherence"] == "Image") im.generation()["color_coherence_image"] = path;
     }
-    im.only_value("legacy_colormatch", false, "the output is always colour-matched after generation too");
+    // Deforum's loader sets legacy_colormatch true for files without it (deprecation_utils.py), and
+    // its Colab notebook (the deforum-kandinsky flavour) matches only before noising.
+    if (auto* v = take("legacy_colormatch")) im.generation()["legacy_colormatch"] = as_bool("legacy_colormatch", *v);
+    else im.generation()["legacy_colormatch"] = true;
     im.only_value("color_force_grayscale", false, "grayscale output is not implemented");
     if (auto* v = take("diffusion_cadence")) im.generation()["cadence"] = std::clamp(as_int("diffusion_cadence", *v), 1, 50);
     if (auto* v = take("optical_flow_cadence")) {

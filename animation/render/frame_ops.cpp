@@ -38,6 +38,7 @@ struct FrameOperations::Impl {
   std::unique_ptr<FrameMotion> motion;
   bool uses_depth = false;
   bool three_d = false;
+  bool legacy_colormatch = false;
   std::optional<ops::ColorReference> reference;
   bool rolling_reference = false;
   int reference_every = 1;
@@ -58,6 +59,7 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   impl_->motion = make_frame_motion(s, *impl_->depth);
   impl_->uses_depth = s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != DepthSource::None;
   impl_->three_d = s.animation_mode == AnimationMode::ThreeD;
+  impl_->legacy_colormatch = s.generation.legacy_colormatch;
 }
 
 FrameOperations::~FrameOperations() = default;
@@ -105,6 +107,10 @@ cv::Mat FrameOperations::match_output(const cv::Mat& generated) {
       impl_->color_strength <= 0.0)
     return generated;
   return ops::match_colors(generated, impl_->reference->template_for(impl_->color_space), impl_->color_strength);
+}
+
+cv::Mat FrameOperations::match_diffused(const cv::Mat& generated) {
+  return impl_->legacy_colormatch ? generated : match_output(generated);
 }
 
 void FrameOperations::observe_output(const cv::Mat& frame, int frame_index) {

@@ -41,6 +41,8 @@ class FrameOperations {
   cv::Mat prepare_init(const cv::Mat& warped, const FrameParams& params, std::uint64_t seed);
   // Colour match of a generated frame (a no-op without colour coherence or reference).
   cv::Mat match_output(const cv::Mat& generated);
+  // The same for a frame diffused from the warped previous one: unmatched with legacy_colormatch.
+  cv::Mat match_diffused(const cv::Mat& generated);
 
   // A finished output frame (CV_32FC3 RGB): with color_reference "previous" it becomes the
   // reference when its index is a multiple of color_reference_every.

@@ -109,6 +109,9 @@ struct GenerationSettings {
   ColorReference color_reference = ColorReference::FirstFrame;
   int color_reference_every = 1;
   double color_strength = 1.0;
+  // Deforum's legacy_colormatch: only the warped frame is colour-matched before it is noised, not
+  // the generated frame after diffusion (Deforum's older behaviour, and its Colab notebook's).
+  bool legacy_colormatch = false;
   int cadence = 1;                      // diffuse every C-th frame, tween the rest
   // Deforum's optical-flow cadence: the tweens also follow the flow between the two diffused
   // frames they blend, scaled per frame by cadence_flow_factor.

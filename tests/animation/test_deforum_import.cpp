@@ -171,6 +171,15 @@ TEST_CASE("a supported key with a value of the wrong type names the key", "[unit
   }
 }
 
+TEST_CASE("legacy_colormatch imports as given, and as true when the file lacks it, as Deforum loads it", "[unit][render]") {
+  CHECK(import_deforum_settings(json{{"legacy_colormatch", false}}, "new.txt").preset["generation"]["legacy_colormatch"] == false);
+  CHECK(import_deforum_settings(json{{"legacy_colormatch", "True"}}, "new.txt").preset["generation"]["legacy_colormatch"] == true);
+  CHECK(import_deforum_settings(json{{"W", 512}}, "old.txt").preset["generation"]["legacy_colormatch"] == true);
+  const auto dk = import_deforum_settings(json{{"W", 512}, {"strength_schedule", "0: (0.2)"}}, "dk.txt",
+                                          DeforumFlavor::DeforumKandinsky);
+  CHECK(dk.preset["generation"]["legacy_colormatch"] == true);
+}
+
 TEST_CASE("optical-flow cadence imports with its method and factor schedule, RAFT as DIS Fine with a warning", "[unit][render]") {
   for (const std::string method : {"DIS Medium", "DIS Fine", "Farneback", "None"}) {
     const auto result = import_deforum_settings(

@@ -113,6 +113,29 @@ TEST_CASE("a cancelled render resumes to the same frames as an uninterrupted one
   }
 }
 
+TEST_CASE("legacy_colormatch leaves the diffused frames unmatched, and nothing else", "[unit][render]") {
+  // The preview backend returns each init as the diffused frame: matched after it without
+  // legacy_colormatch, as it is with. Frame 0 (the reference) is the same either way, and without
+  // colour coherence the setting changes nothing.
+  auto backend = make_preview_backend();
+  for (const std::string coherence : {"LAB", "None"}) {
+    k3::test::TempDir dir("loop-legacy");
+    json preset = {{"animation_mode", "2D"},
+                   {"motion", {{"zoom", "0:(1.05)"}, {"angle", "0:(3)"}}},
+                   {"generation", {{"noise", "0:(0.1)"}, {"contrast", "0:(1.1)"}, {"color_coherence", coherence}}},
+                   {"seed", {{"seed", 5}, {"behavior", "fixed"}}}};
+    Render::start(settings_from(preset), dir / "matched", "test").run(*backend);
+    preset["generation"]["legacy_colormatch"] = true;
+    Render::start(settings_from(preset), dir / "legacy", "test").run(*backend);
+    RunFolder matched = RunFolder::open(dir / "matched"), legacy = RunFolder::open(dir / "legacy");
+    INFO("colour coherence " << coherence);
+    CHECK(k3::test::read_file(matched.frame_path(0)) == k3::test::read_file(legacy.frame_path(0)));
+    int differing = 0;
+    for (int i = 1; i < 7; ++i) differing += k3::test::read_file(matched.frame_path(i)) != k3::test::read_file(legacy.frame_path(i));
+    CHECK(differing == (coherence == "None" ? 0 : 6));
+  }
+}
+
 TEST_CASE("a run folder that already holds a run is refused", "[unit][render]") {
   k3::test::TempDir dir("loop-existing");
   auto backend = make_preview_backend();
