@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "animation/ops/contrast.h"
+#include "animation/ops/grayscale.h"
 #include "animation/ops/image_convert.h"
 #include "animation/ops/recycled_mat.h"
 #include "animation/ops/row_loops.h"
@@ -25,6 +26,7 @@ class GainedRows {
  public:
   GainedRows(const cv::Mat& warped, const InitChain& steps) : gain_(static_cast<float>(steps.contrast)) {
     const bool match = steps.colors && steps.colors->space != ColorSpace::None && steps.color_strength > 0.0;
+    grayscale_ = steps.grayscale;
     if (match && steps.colors->depth == ColorDepth::EightBit && steps.color_strength == 1.0) {
       eight_bit_ = true;
       match_ = space_match_u8(warped, *steps.colors);
@@ -33,13 +35,20 @@ class GainedRows {
     } else {
       // Strength 0 keeps the frame as it is (no 8-bit round trip either).
       image_ = match ? match_colors(warped, *steps.colors, steps.color_strength) : warped;
+      if (grayscale_) image_ = grey_as_opencv(image_);
     }
   }
 
   // Makes source rows [first, last) available to row() (the 8-bit path converts them back).
   void prepare(int first, int last, cv::Mat& block, int& block_first) const {
     block_first = first;
-    if (eight_bit_) matched_rows_u8(match_, first, last, block);
+    if (!eight_bit_) return;
+    matched_rows_u8(match_, first, last, block);
+    if (grayscale_) {  // as grey_as_opencv, on the 8-bit rows
+      cv::Mat grey;
+      cv::cvtColor(block, grey, cv::COLOR_RGB2GRAY);
+      cv::cvtColor(grey, block, cv::COLOR_GRAY2RGB);
+    }
   }
 
   K3_ROW_LOOP void row(int r, const cv::Mat& block, int block_first, float* out, int count) const {
@@ -67,6 +76,7 @@ class GainedRows {
  private:
   float gain_;
   bool eight_bit_ = false;
+  bool grayscale_ = false;
   SpaceMatch8 match_;
   float table_[256] = {};
   cv::Mat image_;

@@ -16,6 +16,7 @@ namespace k3::ops {
 struct InitChain {
   const ColorTemplate* colors = nullptr;  // null or space None: no colour match
   double color_strength = 1.0;            // blend of the matched colours (Deforum: 1)
+  bool grayscale = false;                 // color_force_grayscale: grey after the colour match (OpenCV's)
   double contrast = 1.0;                  // 1: none
   AntiBlur anti_blur{5, 1.0, 0.0, 0.0};   // amount 0: none
   NoiseOptions noise = no_noise();        // amount 0: none

@@ -83,7 +83,7 @@ class DeforumFrames final : public FrameMaker {
       const CadenceBuffer& previous = *state.turbo_next;  // the last diffused frame, warped up to j-1
       cv::Mat warped = frame_ops_.warp(previous.image, params, j);
       cv::Mat init = frame_ops_.prepare_init(warped, params, request.seed);
-      output = quantize_to_8bit(frame_ops_.match_diffused(c.backend.next_frame(init, request, c.on_step)));
+      output = frame_ops_.grey_generated(quantize_to_8bit(frame_ops_.match_diffused(c.backend.next_frame(init, request, c.on_step))));
     }
     state.turbo_prev = state.turbo_next;
     state.turbo_next = CadenceBuffer{output, j};
@@ -112,10 +112,10 @@ class DeforumFrames final : public FrameMaker {
       if (!tween_has_depth) frame_ops_.depth_for(state.turbo_next->image, j);
       depth_maps_->write(frame_ops_.last_raw_depth(), j);
     }
-    if (!state.turbo_prev || weight >= 1.0) return state.turbo_next->image;
+    if (!state.turbo_prev || weight >= 1.0) return frame_ops_.grey_tween(state.turbo_next->image);
     cv::Mat frame;
     cv::addWeighted(state.turbo_prev->image, 1.0 - weight, state.turbo_next->image, weight, 0.0, frame);
-    return frame;
+    return frame_ops_.grey_tween(frame);
   }
 
   const DeforumInputs in_;

@@ -402,7 +402,7 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
     // its Colab notebook (the deforum-kandinsky flavour) matches only before noising.
     if (auto* v = take("legacy_colormatch")) im.generation()["legacy_colormatch"] = as_bool("legacy_colormatch", *v);
     else im.generation()["legacy_colormatch"] = true;
-    im.only_value("color_force_grayscale", false, "grayscale output is not implemented");
+    if (auto* v = take("color_force_grayscale")) im.generation()["color_force_grayscale"] = as_bool("color_force_grayscale", *v);
     if (auto* v = take("diffusion_cadence")) im.generation()["cadence"] = std::clamp(as_int("diffusion_cadence", *v), 1, 50);
     if (auto* v = take("optical_flow_cadence")) {
       const std::string method = as_string("optical_flow_cadence", *v);

@@ -34,11 +34,12 @@ cv::Mat render_first_frame(FrameBackend& backend, FrameOperations& colour, const
   request.denoise = init_image.empty() ? 1.0 : settings.generation.init_denoise;
   if (settings.generation.first_frame_steps > 0) request.steps = settings.generation.first_frame_steps;
   cv::Mat frame = quantize_to_8bit(backend.first_frame(init_image, request, on_step));
-  if (colour.uses_color_reference()) {
-    // Deforum: frame 0's output becomes the reference, or is forced to the given image.
-    if (colour.color_reference().empty()) colour.set_color_reference(frame);
-    else frame = quantize_to_8bit(colour.match_output(frame));
-  }
+  // Deforum: frame 0's output (grey with color_force_grayscale) becomes the reference, or is
+  // forced to the given one before it turns grey.
+  const bool capture = colour.uses_color_reference() && colour.color_reference().empty();
+  if (colour.uses_color_reference() && !capture) frame = quantize_to_8bit(colour.match_output(frame));
+  frame = colour.grey_generated(frame);
+  if (capture) colour.set_color_reference(frame);
   return frame;
 }
 

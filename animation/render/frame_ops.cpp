@@ -7,6 +7,7 @@
 #include "animation/ops/color_reference.h"
 #include "animation/ops/contrast.h"
 #include "animation/ops/depth_source.h"
+#include "animation/ops/grayscale.h"
 #include "animation/ops/init_chain.h"
 #include "animation/ops/noise.h"
 #include "animation/render/depth_provider.h"
@@ -39,6 +40,7 @@ struct FrameOperations::Impl {
   bool uses_depth = false;
   bool three_d = false;
   bool legacy_colormatch = false;
+  bool grayscale = false;
   std::optional<ops::ColorReference> reference;
   bool rolling_reference = false;
   int reference_every = 1;
@@ -60,6 +62,9 @@ FrameOperations::FrameOperations(const RenderSettings& s) : impl_(std::make_uniq
   impl_->uses_depth = s.animation_mode == AnimationMode::ThreeD && s.motion.depth_source != DepthSource::None;
   impl_->three_d = s.animation_mode == AnimationMode::ThreeD;
   impl_->legacy_colormatch = s.generation.legacy_colormatch;
+  impl_->grayscale = s.generation.color_force_grayscale &&
+                     (s.animation_mode == AnimationMode::TwoD || s.animation_mode == AnimationMode::ThreeD ||
+                      s.animation_mode == AnimationMode::None);
 }
 
 FrameOperations::~FrameOperations() = default;
@@ -91,6 +96,7 @@ cv::Mat FrameOperations::prepare_init(const cv::Mat& warped, const FrameParams& 
   if (impl_->color_space != ops::ColorSpace::None && impl_->reference)
     steps.colors = &impl_->reference->template_for(impl_->color_space);
   steps.color_strength = impl_->color_strength;
+  steps.grayscale = impl_->grayscale;
   steps.contrast = p.contrast;
   if (p.blur_amount > 0) steps.anti_blur = ops::AntiBlur{p.blur_kernel, p.blur_sigma, p.blur_amount, p.blur_threshold};
   if (p.noise > 0) {
@@ -107,6 +113,14 @@ cv::Mat FrameOperations::match_output(const cv::Mat& generated) {
       impl_->color_strength <= 0.0)
     return generated;
   return ops::match_colors(generated, impl_->reference->template_for(impl_->color_space), impl_->color_strength);
+}
+
+cv::Mat FrameOperations::grey_generated(const cv::Mat& frame) const {
+  return impl_->grayscale ? ops::grey_as_pillow(frame) : frame;
+}
+
+cv::Mat FrameOperations::grey_tween(const cv::Mat& frame) const {
+  return impl_->grayscale ? ops::grey_as_opencv(frame) : frame;
 }
 
 cv::Mat FrameOperations::match_diffused(const cv::Mat& generated) {

@@ -43,6 +43,10 @@ class FrameOperations {
   cv::Mat match_output(const cv::Mat& generated);
   // The same for a frame diffused from the warped previous one: unmatched with legacy_colormatch.
   cv::Mat match_diffused(const cv::Mat& generated);
+  // color_force_grayscale (2D, 3D, None), else the frame itself: a generated frame grey as Pillow
+  // makes it, a tween grey as OpenCV does (Deforum's two conversions).
+  cv::Mat grey_generated(const cv::Mat& frame) const;
+  cv::Mat grey_tween(const cv::Mat& frame) const;
 
   // A finished output frame (CV_32FC3 RGB): with color_reference "previous" it becomes the
   // reference when its index is a multiple of color_reference_every.

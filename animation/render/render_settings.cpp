@@ -101,6 +101,7 @@ void read_generation(JsonReader& r, RenderSettings& s, const std::string& base_d
   r.read("color_reference_every", g.color_reference_every, 1, 100000);
   r.read("color_strength", g.color_strength, 0.0, 1.0);
   r.read("legacy_colormatch", g.legacy_colormatch);
+  r.read("color_force_grayscale", g.color_force_grayscale);
   if (g.color_coherence == ColorCoherence::Image && g.color_coherence_image.empty())
     r.problem("color_coherence_image", "expected a reference image file because color_coherence is \"Image\", got none");
   if (g.color_reference == ColorReference::Image && g.color_coherence_image.empty())
@@ -406,6 +407,7 @@ json to_json(const RenderSettings& s) {
         {"color_coherence", setting_name(g.color_coherence)}, {"color_coherence_image", g.color_coherence_image},
         {"color_reference", setting_name(g.color_reference)}, {"color_reference_every", g.color_reference_every},
         {"color_strength", g.color_strength}, {"legacy_colormatch", g.legacy_colormatch},
+        {"color_force_grayscale", g.color_force_grayscale},
         {"cadence", g.cadence}, {"optical_flow_cadence", setting_name(g.optical_flow_cadence)},
         {"init_denoise", g.init_denoise}}},
       {"seed", {{"seed", s.seed.seed}, {"behavior", setting_name(s.seed.behavior)}, {"iter_n", s.seed.iter_n}}},

@@ -112,6 +112,8 @@ struct GenerationSettings {
   // Deforum's legacy_colormatch: only the warped frame is colour-matched before it is noised, not
   // the generated frame after diffusion (Deforum's older behaviour, and its Colab notebook's).
   bool legacy_colormatch = false;
+  // Deforum's color_force_grayscale: every frame grey (2D, 3D and None modes).
+  bool color_force_grayscale = false;
   int cadence = 1;                      // diffuse every C-th frame, tween the rest
   // Deforum's optical-flow cadence: the tweens also follow the flow between the two diffused
   // frames they blend, scaled per frame by cadence_flow_factor.

@@ -72,6 +72,8 @@ std::vector<std::string> render_warnings(const RenderSettings& s, const std::vec
   if (g.optical_flow_cadence != OpticalFlowCadence::None && (!warps || g.cadence < 2))
     out.push_back("generation.optical_flow_cadence " + setting_name(g.optical_flow_cadence) + ": no effect " +
                   (warps ? std::string("with generation.cadence 1 (no tweens)") : "outside the 2D and 3D modes"));
+  if (g.color_force_grayscale && !warps && s.animation_mode != AnimationMode::None)
+    out.push_back("generation.color_force_grayscale: no effect in " + setting_name(s.animation_mode) + " mode (2D, 3D and None only)");
   if (g.color_coherence == ColorCoherence::None && (g.color_reference != ColorReference::FirstFrame || g.color_strength != 1.0))
     out.push_back("generation.color_reference/color_strength: no effect while generation.color_coherence is \"None\"");
   for (const auto& [frame, path] : s.keyframe_images)

@@ -178,6 +178,7 @@ TEST_CASE("legacy_colormatch imports as given, and as true when the file lacks i
   const auto dk = import_deforum_settings(json{{"W", 512}, {"strength_schedule", "0: (0.2)"}}, "dk.txt",
                                           DeforumFlavor::DeforumKandinsky);
   CHECK(dk.preset["generation"]["legacy_colormatch"] == true);
+  CHECK(import_deforum_settings(json{{"color_force_grayscale", "True"}}, "grey.txt").preset["generation"]["color_force_grayscale"] == true);
 }
 
 TEST_CASE("optical-flow cadence imports with its method and factor schedule, RAFT as DIS Fine with a warning", "[unit][render]") {

@@ -136,6 +136,27 @@ TEST_CASE("legacy_colormatch leaves the diffused frames unmatched, and nothing e
   }
 }
 
+TEST_CASE("color_force_grayscale makes every frame grey, generated and tweened", "[unit][render]") {
+  auto backend = make_preview_backend();
+  for (int cadence : {1, 3}) {
+    k3::test::TempDir dir("loop-grey");
+    json preset = {{"animation_mode", cadence == 1 ? "2D" : "3D"},
+                   {"motion", {{"zoom", "0:(1.05)"}, {"translation_z", "0:(3)"}}},
+                   {"generation", {{"cadence", cadence}, {"noise", "0:(0.1)"}, {"color_coherence", "LAB"},
+                                   {"color_force_grayscale", true}}}};
+    Render::start(settings_from(preset), dir / "grey", "test").run(*backend);
+    RunFolder grey = RunFolder::open(dir / "grey");
+    for (int i = 0; i < 7; ++i) {
+      std::vector<cv::Mat> channels;
+      cv::split(grey.read_frame(i), channels);
+      INFO("cadence " << cadence << " frame " << i);
+      CHECK(cv::norm(channels[0], channels[1], cv::NORM_INF) == 0.0);
+      CHECK(cv::norm(channels[0], channels[2], cv::NORM_INF) == 0.0);
+      CHECK(cv::norm(channels[0], cv::NORM_INF) > 0.0);
+    }
+  }
+}
+
 TEST_CASE("a run folder that already holds a run is refused", "[unit][render]") {
   k3::test::TempDir dir("loop-existing");
   auto backend = make_preview_backend();

@@ -198,3 +198,14 @@ TEST_CASE("settings that would do nothing on the model path are named with their
   CHECK(img2img_step_count("flash", 50, 0.5) == 2);
   CHECK(frame_ranges({0, 1, 2, 5, 7, 8}) == "0-2, 5, 7-8");
 }
+
+TEST_CASE("color_force_grayscale outside the 2D, 3D and None modes says it has no effect", "[unit][render]") {
+  for (const std::string mode : {"2D", "3D", "None", "Interpolation"}) {
+    const RenderSettings s = settings_from({{"animation_mode", mode}, {"generation", {{"color_force_grayscale", true}}}});
+    bool warned = false;
+    for (const auto& w : render_warnings(s, evaluate_frame_params(s, 1, "test"), 0))
+      warned = warned || w.rfind("generation.color_force_grayscale: no effect in Interpolation mode", 0) == 0;
+    INFO(mode);
+    CHECK(warned == (mode == "Interpolation"));
+  }
+}

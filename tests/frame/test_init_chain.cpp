@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "animation/ops/contrast.h"
+#include "animation/ops/grayscale.h"
 #include "animation/ops/init_chain.h"
 #include "frame_test_images.h"
 #include "base/errors.h"
@@ -12,6 +13,7 @@ namespace {
 
 cv::Mat one_by_one(const cv::Mat& image, const InitChain& s) {
   cv::Mat m = s.colors ? match_colors(image, *s.colors) : image.clone();
+  if (s.grayscale) m = grey_as_opencv(m);
   if (s.contrast != 1.0) m = apply_contrast(m, s.contrast);
   if (s.anti_blur.amount > 0) m = anti_blur(m, s.anti_blur);
   if (s.noise.amount > 0) m = add_noise(m, s.noise);
@@ -30,20 +32,24 @@ TEST_CASE("the fused init chain equals the operations one after another", "[unit
       for (double blur : {0.0, 0.4}) {
         for (double threshold : {0.0, 3.0}) {
           for (double noise : {0.0, 0.065}) {
+           for (bool grayscale : {false, true}) {
             InitChain steps;
             steps.colors = colors;
             steps.contrast = contrast;
             steps.anti_blur = AntiBlur{5, 1.0, blur, threshold};
             steps.noise.amount = noise;
             steps.noise.seed = 17;
+            steps.grayscale = grayscale;
             const cv::Mat fused = prepare_init_frame(image, steps);
             const cv::Mat want = one_by_one(image, steps);
             const double error = cv::norm(fused, want, cv::NORM_INF);
             INFO("colours " << (colors ? to_string(colors->space) : "none") << " contrast " << contrast << " blur "
-                            << blur << " threshold " << threshold << " noise " << noise << ": max difference "
+                            << blur << " threshold " << threshold << " noise " << noise << " grey " << grayscale
+                            << ": max difference "
                             << error);
             REQUIRE(fused.type() == CV_32FC3);
             CHECK(error < 1e-3);
+           }
           }
         }
       }
