@@ -3,14 +3,13 @@
 // cadence segment the flow from the previous diffused frame to the new one is measured and halved,
 // and the new frame is moved back along it; at every tween the flow follows the camera's motion
 // and both cadence buffers move along it, scaled by the tween weight and cadence_flow_factor.
+#include "animation/ops/optical_flow.h"
 #include "animation/render/frame_ops.h"
 #include "animation/render/frame_params.h"
 #include "animation/render/render_settings.h"
 #include "animation/render/run_state.h"
 
 #include <optional>
-
-#include "animation/ops/optical_flow.h"
 
 namespace k3::anim {
 
