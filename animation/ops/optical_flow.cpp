@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
+#include "animation/ops/image_convert.h"
 #include "base/errors.h"
 
 namespace k3::ops {
@@ -20,8 +21,7 @@ cv::Mat grey_of(const cv::Mat& rgb, const char* what) {
   if (rgb.empty() || (rgb.type() != CV_8UC3 && rgb.type() != CV_32FC3))
     throw ConfigError(std::string(what) + ": expected a CV_8UC3 or CV_32FC3 RGB frame, got type " +
                       std::to_string(rgb.type()) + " size " + std::to_string(rgb.cols) + "x" + std::to_string(rgb.rows));
-  cv::Mat u8 = rgb;
-  if (rgb.depth() != CV_8U) rgb.convertTo(u8, CV_8U);  // Deforum's frames are uint8
+  const cv::Mat u8 = rgb.depth() == CV_8U ? rgb : to_u8_rgb(rgb);  // Deforum's frames are uint8
   cv::Mat grey;
   cv::cvtColor(u8, grey, cv::COLOR_RGB2GRAY);
   return grey;

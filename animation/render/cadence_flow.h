@@ -15,9 +15,8 @@ namespace k3::anim {
 
 class CadenceFlow {
  public:
+  // Does nothing without optical_flow_cadence, without cadence, or outside the 2D and 3D modes.
   explicit CadenceFlow(const RenderSettings& settings);
-  // False without optical_flow_cadence, without cadence, or outside the 2D and 3D modes.
-  bool enabled() const { return method_.has_value(); }
 
   // At the first frame of a segment (the frame just diffused), before the buffers move: the flow
   // from turbo_prev to turbo_next, halved, kept in state.cadence_flow, and turbo_next moved back

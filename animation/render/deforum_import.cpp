@@ -409,9 +409,11 @@ DeforumImport import_deforum_settings(const json& settings, const std::string& s
       const auto& names = setting_names<OpticalFlowCadence>();
       if (std::find(names.begin(), names.end(), method) != names.end()) {
         im.generation()["optical_flow_cadence"] = method;
-      } else {
-        im.warn("optical_flow_cadence", "\"" + method + "\" is not available (it needs a network): using \"DIS Fine\"");
+      } else if (method == "RAFT") {
+        im.warn("optical_flow_cadence", "\"RAFT\" is not available (it needs a network): using \"DIS Fine\"");
         im.generation()["optical_flow_cadence"] = "DIS Fine";
+      } else {
+        im.warn("optical_flow_cadence", "\"" + method + "\" is not one of None, DIS Medium, DIS Fine, Farneback, RAFT: no flow");
       }
     }
     im.only_value("optical_flow_redo_generation", "None", "optical-flow redo is not implemented");

@@ -194,6 +194,11 @@ TEST_CASE("optical-flow cadence imports with its method and factor schedule, RAF
   bool warned = false;
   for (const auto& w : raft.warnings) warned = warned || (w.key == "optical_flow_cadence" && w.reason.find("RAFT") != std::string::npos);
   CHECK(warned);
+  const auto unknown = import_deforum_settings(json{{"optical_flow_cadence", "Lucas"}}, "flow.txt");
+  CHECK(unknown.preset["generation"]["optical_flow_cadence"] == "None");
+  warned = false;
+  for (const auto& w : unknown.warnings) warned = warned || (w.key == "optical_flow_cadence" && w.reason.find("Lucas") != std::string::npos);
+  CHECK(warned);
 }
 
 TEST_CASE("whole numbers beyond an int and huge seeds are refused by key, not cast", "[unit][render]") {
